@@ -1,0 +1,117 @@
+"""Extract: fetch a release's files from wherever the source lives, and keep them exactly as received.
+
+Every source (MOF over https, a test server on 127.0.0.1, a `file://` URL, a plain directory) goes through
+`requests`, so timeouts, the size cap and the User-Agent apply the same everywhere. Each body is archived
+under its sha256 before anything parses it: whatever happens next, the raw file is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+import requests
+from prefect import Task, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
+from requests_file import FileAdapter
+
+from zeikan.errors import SourceFormatError, SourceUnavailable, TransientSourceError, Problem
+from zeikan.release import RawFile
+from zeikan.settings import Settings
+
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+CHUNK_BYTES = 64 * 1024
+
+
+def file_url(source: str, name: str) -> str:
+    """The URL of `name` under a source root given as a URL or a directory."""
+    if "://" in source:
+        return urljoin(source if source.endswith("/") else source + "/", name)
+    return (Path(source).expanduser().resolve() / name).as_uri()
+
+
+def open_session(settings: Settings) -> requests.Session:
+    """A session that speaks http(s) and file:// and introduces itself like a browser."""
+    session = requests.Session()
+    session.mount("file://", FileAdapter())
+    session.headers["User-Agent"] = settings.user_agent
+    return session
+
+
+def archive(content: bytes, raw_dir: Path) -> tuple[str, Path]:
+    """Store `content` under its sha256 (atomically, once) and return (sha256, path)."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = raw_dir / digest[:2] / digest
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+            tmp.write(content)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        Path(tmp.name).replace(path)
+    return digest, path
+
+
+def download(url: str, name: str, settings: Settings) -> RawFile:
+    """Fetch one file, refusing anything over the size cap, and archive it."""
+    cap = settings.max_download_bytes
+    try:
+        with open_session(settings) as session, session.get(
+            url, stream=True, timeout=(settings.connect_timeout_s, settings.read_timeout_s)
+        ) as response:
+            if response.status_code in TRANSIENT_STATUS:
+                raise TransientSourceError(f"{url}: HTTP {response.status_code} {response.reason}")
+            if response.status_code != 200:
+                raise SourceUnavailable(f"{url}: HTTP {response.status_code} {response.reason}")
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise SourceFormatError(
+                    [Problem(name, f"download larger than the {cap:,}-byte cap", value=f"{int(declared):,} bytes")]
+                )
+            chunks, size = [], 0
+            for chunk in response.iter_content(CHUNK_BYTES):
+                size += len(chunk)
+                if size > cap:
+                    raise SourceFormatError([Problem(name, f"download larger than the {cap:,}-byte cap")])
+                chunks.append(chunk)
+    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+        raise TransientSourceError(f"{url}: {type(exc).__name__}: {exc}") from exc
+    except requests.TooManyRedirects as exc:
+        raise SourceUnavailable(f"{url}: too many redirects") from exc
+    except OSError as exc:  # file:// sources: a missing file or a directory without it
+        raise SourceUnavailable(f"{url}: {exc.strerror or exc}") from exc
+    content = b"".join(chunks)
+    digest, path = archive(content, settings.raw_archive)
+    return RawFile(
+        name=name,
+        url=url,
+        sha256=digest,
+        size=len(content),
+        fetched_at=datetime.now(UTC),
+        archive_path=path,
+        content=content,
+    )
+
+
+def is_transient(task: Task, task_run: TaskRun, state: State) -> bool:
+    """Retry only faults that waiting can fix; a bad file stays bad however often it is fetched."""
+    return isinstance(state.data, TransientSourceError)
+
+
+@task(
+    name="fetch-file",
+    retries=3,
+    retry_delay_seconds=[2, 5, 15],
+    retry_condition_fn=is_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def fetch_file(source: str, name: str, settings: Settings) -> RawFile:
+    """Returns the file `name` under `source`, archived by sha256."""
+    return download(file_url(source, name), name, settings)

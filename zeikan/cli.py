@@ -1,0 +1,156 @@
+"""`zeikan`: run the Prefect flows from a terminal (CONTRACT §3), with the contract's exit codes.
+
+0 done (also when nothing changed); 2 bad input or failed validation; 3 not published yet; 1 anything
+else. The flows run in-process against the configured Prefect API (or a temporary local server).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from zeikan.errors import ZeikanError
+from zeikan.periods import format_period, parse_period
+from zeikan.release import LoadOutcome
+
+app = typer.Typer(
+    name="zeikan",
+    help="Japan's monthly customs trade releases (MOF) into a vintaged DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+Source = Annotated[
+    str | None, typer.Option("--source", help="Source root: URL, file:// URL or directory (overrides ZEIKAN_SOURCE).")
+]
+Warehouse = Annotated[
+    Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (overrides ZEIKAN_WAREHOUSE).")
+]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Vintage date YYYY-MM-DD (default: today in Tokyo).")
+]
+DEMO_WAREHOUSE = Path("warehouse/demo.duckdb")
+
+
+def execute(work: Callable[[], LoadOutcome]) -> None:
+    """Run a flow and turn its outcome or error into the contract's output and exit status."""
+    try:
+        outcome = work()
+    except ZeikanError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False, markup=True)
+        raise typer.Exit(exc.exit_code) from None
+    except Exception:
+        err.print(traceback.format_exc(), highlight=False, markup=False)
+        err.print("[bold red]error[/]: unexpected failure (see above)")
+        raise typer.Exit(1) from None
+    report(outcome)
+
+
+def report(outcome: LoadOutcome) -> None:
+    """Print the newest headline, then one line on what changed."""
+    latest = outcome.latest
+    if latest is not None:
+        out.print(latest["headline"], highlight=False, markup=False, soft_wrap=True)
+        if latest["drivers"]:
+            out.print(latest["drivers"], style="dim", highlight=False, markup=False, soft_wrap=True)
+    span = format_period(outcome.periods[0])
+    if len(outcome.periods) > 1:
+        span += f"..{format_period(outcome.periods[-1])}"
+    change = (
+        f"{outcome.rows_changed:,} figures added or revised" if outcome.release_id else "no figures changed"
+    )
+    err.print(f"{span}: vintage {outcome.vintage}, {change}, {outcome.headlines_changed} headline rows written",
+              highlight=False, soft_wrap=True)
+
+
+def vintage_of(as_of: str | None) -> date | None:
+    if as_of is None:
+        return None
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError:
+        err.print(f"[bold red]error[/]: --as-of {as_of!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(2) from None
+
+
+def checked_period(text: str | None) -> str | None:
+    """Refuse a malformed month before any work starts (exit 2)."""
+    if text is None:
+        return None
+    try:
+        return format_period(parse_period(text))
+    except ZeikanError as exc:
+        err.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@app.command()
+def demo(warehouse: Warehouse = None, as_of: AsOf = None) -> None:
+    """Run the monthly release flow over the bundled sample release (no network) and print the headline."""
+    from flows.monthly_release import monthly_release
+    from zeikan.sample import sample_dir
+
+    target = warehouse or DEMO_WAREHOUSE
+    execute(lambda: monthly_release(source=str(sample_dir()), warehouse=str(target), as_of=vintage_of(as_of)))
+    err.print(f"warehouse: {target} (BI tools: read the marts schema)", highlight=False)
+
+
+@app.command()
+def run(
+    period: Annotated[str | None, typer.Option("--period", help="Month YYYY-MM (default: the newest published).")] = None,
+    source: Source = None,
+    warehouse: Warehouse = None,
+    as_of: AsOf = None,
+) -> None:
+    """Load one release: the given month (exit 3 while unpublished) or the newest the source has."""
+    from flows.monthly_release import monthly_release
+
+    month = checked_period(period)
+    execute(lambda: monthly_release(period=month, source=source, warehouse=_path(warehouse),
+                                    as_of=vintage_of(as_of)))
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First month YYYY-MM.")],
+    end: Annotated[str, typer.Option("--end", help="Last month YYYY-MM.")],
+    source: Source = None,
+    warehouse: Warehouse = None,
+    as_of: AsOf = None,
+) -> None:
+    """Load every month from --start to --end; safe to repeat."""
+    from flows.backfill import backfill as backfill_flow
+
+    first, last = checked_period(start), checked_period(end)
+    execute(lambda: backfill_flow(start=first, end=last, source=source, warehouse=_path(warehouse),
+                                  as_of=vintage_of(as_of)))
+
+
+@app.command("make-sample", hidden=True)
+def make_sample(
+    real: Annotated[Path, typer.Option("--from", help="Folder with MOF's real d-files.")],
+    to: Annotated[Path, typer.Option("--to", help="Where to write the sample.")] = Path("zeikan/sample"),
+) -> None:
+    """Rebuild the bundled sample from MOF's real files (maintainers only)."""
+    from zeikan.sample import build_sample
+
+    for path in build_sample(real, to):
+        out.print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+def _path(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

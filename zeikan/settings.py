@@ -1,0 +1,68 @@
+"""The one place configuration lives.
+
+Every location and limit that differs between production, a developer's laptop and a test is a field here,
+read from `ZEIKAN_*` environment variables. Tests build a `Settings` with temporary paths instead of
+patching code; the command line overrides `source` and `warehouse` the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MOF_DFILES_URL = "https://www.customs.go.jp/toukei/suii/html/data/"
+MOF_PRESS_URL = "https://www.customs.go.jp/toukei/shinbun/trade-st_e/"
+ESTAT_API_URL = "https://api.e-stat.go.jp/rest/3.0/app/"
+
+# MOF's server answers scripted clients with an error page; it wants what a browser sends.
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+)
+
+
+class Settings(BaseSettings):
+    """Where zeikan reads releases from, where it writes, and how patient it is with the network."""
+
+    model_config = SettingsConfigDict(env_prefix="ZEIKAN_", extra="ignore")
+
+    source: str = Field(
+        MOF_DFILES_URL,
+        description="Root of a release source: an http(s) base URL, a file:// URL or a directory. "
+        "Holds d41ma.csv, d51ma.csv and d61ma.csv (and press releases under press/).",
+    )
+    press_source: str | None = Field(
+        None,
+        description="Where the press-release XML lives; defaults to press/ under `source`, or MOF's "
+        "English press-release site when `source` is MOF's own.",
+    )
+    warehouse: Path = Field(Path("warehouse/zeikan.duckdb"), description="The pipeline's DuckDB file.")
+    raw_dir: Path | None = Field(
+        None, description="Archive of raw files as received, by sha256; defaults to raw/ beside the warehouse."
+    )
+    mof_data: Path = Field(
+        Path("../shared/data/mof"),
+        description="Copies of real MOF files used by tests and benchmarks (never by the pipeline itself).",
+    )
+
+    user_agent: str = BROWSER_USER_AGENT
+    connect_timeout_s: float = Field(10.0, gt=0)
+    read_timeout_s: float = Field(60.0, gt=0)
+    max_download_bytes: int = Field(
+        20_000_000, gt=0, description="A d-file is ~0.4 MB; anything far larger is not the file we asked for."
+    )
+    fetch_retries: int = Field(3, ge=0)
+    fetch_retry_delays_s: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0])
+
+    estat_app_id: SecretStr | None = Field(None, description="e-Stat application id (later issues).")
+
+    @property
+    def raw_archive(self) -> Path:
+        """Folder of raw files, content-addressed by sha256."""
+        return self.raw_dir if self.raw_dir is not None else self.warehouse.parent / "raw"
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the non-None overrides applied (command-line options beat the environment)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return type(self).model_validate({**self.model_dump(), **given}) if given else self
