@@ -21,7 +21,7 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from requests_file import FileAdapter
 
-from zeikan.errors import SourceFormatError, SourceUnavailable, TransientSourceError, Problem
+from zeikan.errors import Problem, SourceFormatError, SourceUnavailable, TransientSourceError
 from zeikan.release import RawFile
 from zeikan.settings import Settings
 
@@ -62,9 +62,12 @@ def download(url: str, name: str, settings: Settings) -> RawFile:
     """Fetch one file, refusing anything over the size cap, and archive it."""
     cap = settings.max_download_bytes
     try:
-        with open_session(settings) as session, session.get(
-            url, stream=True, timeout=(settings.connect_timeout_s, settings.read_timeout_s)
-        ) as response:
+        with (
+            open_session(settings) as session,
+            session.get(
+                url, stream=True, timeout=(settings.connect_timeout_s, settings.read_timeout_s)
+            ) as response,
+        ):
             if response.status_code in TRANSIENT_STATUS:
                 raise TransientSourceError(f"{url}: HTTP {response.status_code} {response.reason}")
             if response.status_code != 200:
@@ -72,7 +75,13 @@ def download(url: str, name: str, settings: Settings) -> RawFile:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > cap:
                 raise SourceFormatError(
-                    [Problem(name, f"download larger than the {cap:,}-byte cap", value=f"{int(declared):,} bytes")]
+                    [
+                        Problem(
+                            name,
+                            f"download larger than the {cap:,}-byte cap",
+                            value=f"{int(declared):,} bytes",
+                        )
+                    ]
                 )
             chunks, size = [], 0
             for chunk in response.iter_content(CHUNK_BYTES):

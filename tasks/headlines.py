@@ -36,7 +36,9 @@ def yen_amount(yen: int) -> str:
     return f"¥{billions:,} billion"
 
 
-def headline(period: date, balance_jpy: int, first_deficit_in: int | None, first_surplus_in: int | None) -> str:
+def headline(
+    period: date, balance_jpy: int, first_deficit_in: int | None, first_surplus_in: int | None
+) -> str:
     """The sentence for one month."""
     if balance_jpy == 0:
         return f"Japan's trade was balanced in {month_name(period)}."
@@ -74,8 +76,9 @@ def top_contributors(candidates: pd.DataFrame, rising: bool) -> list[tuple[str, 
     chosen: list[tuple[str, str, float]] = []
     for item in ordered.itertuples():
         same_way = item.yoy_contribution_pp > 0 if rising else item.yoy_contribution_pp < 0
-        if not same_way or any(item.category_code in lineage(c) or c in lineage(item.category_code)
-                               for c, _, _ in chosen):
+        if not same_way or any(
+            item.category_code in lineage(c) or c in lineage(item.category_code) for c, _, _ in chosen
+        ):
             continue
         chosen.append((item.category_code, item.category_name_en, item.yoy_contribution_pp))
         if len(chosen) == DRIVERS_PER_DIRECTION:
@@ -97,8 +100,12 @@ def direction_drivers(label: str, yoy_pct: float | None, candidates: pd.DataFram
 def drivers(month: pd.Series, candidates: pd.DataFrame) -> str | None:
     """Both directions' drivers; the side that decided the balance comes first."""
     parts = {
-        "export": direction_drivers("Exports", month["exports_yoy_pct"], candidates[candidates["direction"] == "export"]),
-        "import": direction_drivers("Imports", month["imports_yoy_pct"], candidates[candidates["direction"] == "import"]),
+        "export": direction_drivers(
+            "Exports", month["exports_yoy_pct"], candidates[candidates["direction"] == "export"]
+        ),
+        "import": direction_drivers(
+            "Imports", month["imports_yoy_pct"], candidates[candidates["direction"] == "import"]
+        ),
     }
     order = ("import", "export") if month["balance_jpy"] < 0 else ("export", "import")
     shown = [parts[d] for d in order if parts[d]]
@@ -122,8 +129,12 @@ def compose_headlines(con: duckdb.DuckDBPyConnection, periods: list[date], vinta
                 "period": period,
                 "vintage": vintage,
                 "stage": dfile_stage(period, vintage),
-                "headline": headline(period, int(month.balance_jpy), month.first_deficit_in_months,
-                                     month.first_surplus_in_months),
+                "headline": headline(
+                    period,
+                    int(month.balance_jpy),
+                    month.first_deficit_in_months,
+                    month.first_surplus_in_months,
+                ),
                 "drivers": drivers(month_series, by_period.get(month.period, candidates.iloc[0:0])),
             }
         )
@@ -148,7 +159,9 @@ class WrittenHeadlines:
         return None if match.empty else str(match["headline"].iloc[0])
 
 
-def save_headlines(con: duckdb.DuckDBPyConnection, stored: StoredVintage, periods: list[date]) -> WrittenHeadlines:
+def save_headlines(
+    con: duckdb.DuckDBPyConnection, stored: StoredVintage, periods: list[date]
+) -> WrittenHeadlines:
     """Write the headlines of `periods` at the current vintage and refresh `marts.release_headlines`."""
     frame = compose_headlines(con, periods, stored.vintage)
     (release_id,) = con.execute("SELECT max(release_id) FROM core.releases").fetchone()
@@ -165,6 +178,8 @@ def save_headlines(con: duckdb.DuckDBPyConnection, stored: StoredVintage, period
 
 
 @task(name="write-headlines", cache_policy=NO_CACHE, persist_result=False)
-def write_headlines(con: duckdb.DuckDBPyConnection, stored: StoredVintage, periods: list[date]) -> WrittenHeadlines:
+def write_headlines(
+    con: duckdb.DuckDBPyConnection, stored: StoredVintage, periods: list[date]
+) -> WrittenHeadlines:
     """Returns the headlines written for `periods` at the release's vintage."""
     return save_headlines(con, stored, periods)

@@ -76,14 +76,23 @@ def require_title(grid: pd.DataFrame, file: str, *fragments: str) -> None:
     if missing:
         shown = " ".join(head.split())[:80]
         raise SourceFormatError(
-            [Problem(file, f"title rows must contain {' and '.join(map(repr, missing))}", row="title", value=shown)]
+            [
+                Problem(
+                    file,
+                    f"title rows must contain {' and '.join(map(repr, missing))}",
+                    row="title",
+                    value=shown,
+                )
+            ]
         )
 
 
 def find_row(grid: pd.DataFrame, file: str, *labels: str) -> int:
     """Line number of the first row whose leading cells are exactly `labels` (a header row)."""
     if len(labels) > grid.shape[1]:
-        raise SourceFormatError([Problem(file, f"header row {','.join(labels)!r} not found (too few columns)")])
+        raise SourceFormatError(
+            [Problem(file, f"header row {','.join(labels)!r} not found (too few columns)")]
+        )
     match = pd.Series(True, index=grid.index)
     for i, label in enumerate(labels):
         match &= grid[i] == label
@@ -105,14 +114,21 @@ def month_rows(grid: pd.DataFrame, file: str, header_line: int) -> pd.DataFrame:
     if len(stray):
         raise SourceFormatError(
             [
-                Problem(file, "row below the header is neither a month (YYYY/MM) nor blank", row=f"line {line}",
-                        column="1", value=body.at[line, 0])
+                Problem(
+                    file,
+                    "row below the header is neither a month (YYYY/MM) nor blank",
+                    row=f"line {line}",
+                    column="1",
+                    value=body.at[line, 0],
+                )
                 for line in stray[:MAX_PROBLEMS]
             ]
         )
     months = body[is_month]
     if months.empty:
-        raise SourceFormatError([Problem(file, "no monthly rows below the header", row=f"line {header_line}")])
+        raise SourceFormatError(
+            [Problem(file, "no monthly rows below the header", row=f"line {header_line}")]
+        )
     return months
 
 
@@ -148,8 +164,13 @@ def parse_numbers(
             col = int(cells.columns[position % n_cols])
             rule = "empty cell" if flat.iloc[position] == "" else "not a number (digits, or '-' for none)"
             problems.append(
-                Problem(file, rule, row=row_label(months, line), column=column_names.get(col, str(col + 1)),
-                        value=str(flat.iloc[position]))
+                Problem(
+                    file,
+                    rule,
+                    row=row_label(months, line),
+                    column=column_names.get(col, str(col + 1)),
+                    value=str(flat.iloc[position]),
+                )
             )
         raise SourceFormatError(problems + _more(len(bad), file))
     values = pd.to_numeric(flat.where(numeric), errors="raise")
@@ -160,4 +181,6 @@ def parse_numbers(
 
 
 def _more(count: int, file: str) -> list[Problem]:
-    return [Problem(file, f"... {count - MAX_PROBLEMS} more cells like these")] if count > MAX_PROBLEMS else []
+    return (
+        [Problem(file, f"... {count - MAX_PROBLEMS} more cells like these")] if count > MAX_PROBLEMS else []
+    )

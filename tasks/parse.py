@@ -78,7 +78,8 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
             [
                 Problem(
                     raw.name,
-                    f"{len(code_columns)} commodity codes but {len(value_columns)} value ({VALUE_LABEL}) columns",
+                    f"{len(code_columns)} commodity codes but {len(value_columns)} "
+                    f"value ({VALUE_LABEL}) columns",
                     row=f"line {code_line}",
                 )
             ]
@@ -90,11 +91,17 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
         code = clean_code(printed)
         where = {"row": f"概況品コード (line {code_line})", "column": str(code_col + 1), "value": printed}
         if not is_printed_code(printed):
-            problems.append(Problem(raw.name, "not a principal-commodity code like '70323' or '0'+'1'", **where))
+            problems.append(
+                Problem(raw.name, "not a principal-commodity code like '70323' or '0'+'1'", **where)
+            )
             continue
         if (direction, code) not in known:
             problems.append(
-                Problem(raw.name, f"unknown {direction} principal-commodity code (not in zeikan/reference)", **where)
+                Problem(
+                    raw.name,
+                    f"unknown {direction} principal-commodity code (not in zeikan/reference)",
+                    **where,
+                )
             )
         # An item's quantity (数量) is the column left of its value, under its code; the total has none.
         has_quantity = value_col - 1 > 0 and kinds.at[value_col - 1] == QUANTITY_LABEL
@@ -112,12 +119,18 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
         )
     codes = [item["category_code"] for item in items]
     duplicated = sorted({c for c in codes if codes.count(c) > 1})
-    problems += [Problem(raw.name, "principal-commodity code appears twice", row=f"line {code_line}", value=c)
-                 for c in duplicated]
+    problems += [
+        Problem(raw.name, "principal-commodity code appears twice", row=f"line {code_line}", value=c)
+        for c in duplicated
+    ]
     expected = {code for (d, code) in known if d == direction}
     problems += [
-        Problem(raw.name, f"{direction} principal-commodity code missing from the header", row=f"line {code_line}",
-                value=code)
+        Problem(
+            raw.name,
+            f"{direction} principal-commodity code missing from the header",
+            row=f"line {code_line}",
+            value=code,
+        )
         for code in sorted(expected - set(codes))
     ]
     if problems:
@@ -129,8 +142,13 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
     groups = int((catalog["level"] == 1).sum())
     if groups != NINE_PRESS_GROUPS or int((catalog["level"] == 0).sum()) != 1:
         raise SourceFormatError(
-            [Problem(raw.name, f"expected one total and nine press groups, found {groups} groups",
-                     row=f"line {code_line}")]
+            [
+                Problem(
+                    raw.name,
+                    f"expected one total and nine press groups, found {groups} groups",
+                    row=f"line {code_line}",
+                )
+            ]
         )
     return catalog
 
@@ -178,7 +196,9 @@ def _column_names(catalog: pd.DataFrame) -> dict[int, str]:
     for row in catalog.itertuples():
         names[row.value_column] = f"{row.value_column + 1} ('{row.category_code}' value)"
         if pd.notna(row.quantity_column):
-            names[int(row.quantity_column)] = f"{int(row.quantity_column) + 1} ('{row.category_code}' quantity)"
+            names[int(row.quantity_column)] = (
+                f"{int(row.quantity_column) + 1} ('{row.category_code}' quantity)"
+            )
     return names
 
 

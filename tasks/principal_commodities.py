@@ -61,4 +61,6 @@ def hierarchy(codes: list[str]) -> dict[str, tuple[int, str | None]]:
 def english_names() -> dict[tuple[str, str], str]:
     """(direction, code) → MOF's English name, from `zeikan/reference/principal_commodities.csv`."""
     text = resources.files("zeikan").joinpath("reference/principal_commodities.csv").read_text("utf-8")
-    return {(row["direction"], row["category_code"]): row["name_en"] for row in csv.DictReader(text.splitlines())}
+    return {
+        (row["direction"], row["category_code"]): row["name_en"] for row in csv.DictReader(text.splitlines())
+    }

@@ -19,8 +19,15 @@ from tasks.statements import statement
 from zeikan.release import ParsedRelease
 
 CATALOG_COLUMNS = [
-    "direction", "category_code", "category_name_ja", "category_name_en", "level", "parent_code",
-    "quantity_unit", "in_press_release", "file_position",
+    "direction",
+    "category_code",
+    "category_name_ja",
+    "category_name_en",
+    "level",
+    "parent_code",
+    "quantity_unit",
+    "in_press_release",
+    "file_position",
 ]
 
 

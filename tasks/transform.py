@@ -14,7 +14,10 @@ from tasks.statements import statement
 
 # (mart table, statement) in dependency order: the yearly marts read the monthly one.
 YEARLY_MARTS = {
-    "trade_balance_fiscal_year": ("fiscal_year", "year(period) - CASE WHEN month(period) < 4 THEN 1 ELSE 0 END"),
+    "trade_balance_fiscal_year": (
+        "fiscal_year",
+        "year(period) - CASE WHEN month(period) < 4 THEN 1 ELSE 0 END",
+    ),
     "trade_balance_calendar_year": ("year", "year(period)"),
 }
 MARTS = (

@@ -53,18 +53,27 @@ def problems_from(cases: pd.DataFrame, file: str, locate: Locate) -> list[Proble
     for check, group in cases.groupby("check", sort=False):
         for case in group.head(MAX_PROBLEMS_PER_RULE).itertuples():
             if pd.isna(case.index):
-                problems.append(Problem(file, f"{check}", column=str(case.column), value=str(case.failure_case)))
+                problems.append(
+                    Problem(file, f"{check}", column=str(case.column), value=str(case.failure_case))
+                )
                 continue
             row, column = locate(int(case.index), str(case.column))
-            problems.append(Problem(file, _readable(str(check)), row=row, column=column, value=_shown(case.failure_case)))
+            problems.append(
+                Problem(file, _readable(str(check)), row=row, column=column, value=_shown(case.failure_case))
+            )
         if len(group) > MAX_PROBLEMS_PER_RULE:
-            problems.append(Problem(file, f"... {len(group) - MAX_PROBLEMS_PER_RULE} more rows break: {check}"))
+            problems.append(
+                Problem(file, f"... {len(group) - MAX_PROBLEMS_PER_RULE} more rows break: {check}")
+            )
     return problems
 
 
 def _readable(check: str) -> str:
-    return {"greater_than_or_equal_to(0)": "must not be negative (>= 0)", "not_nullable": "must not be empty",
-            "field_uniqueness": "each month must appear once"}.get(check, check)
+    return {
+        "greater_than_or_equal_to(0)": "must not be negative (>= 0)",
+        "not_nullable": "must not be empty",
+        "field_uniqueness": "each month must appear once",
+    }.get(check, check)
 
 
 def _shown(value: object) -> str:
@@ -78,8 +87,9 @@ def row_of(frame: pd.DataFrame, index: int) -> str:
 
 def world_problems(world: WorldTrade) -> list[Problem]:
     frame = world.frame
-    return failures(WorldMonthly, frame, world.file,
-                    lambda i, col: (row_of(frame, i), WORLD_COLUMNS.get(col, col)))
+    return failures(
+        WorldMonthly, frame, world.file, lambda i, col: (row_of(frame, i), WORLD_COLUMNS.get(col, col))
+    )
 
 
 def commodity_problems(trade: CommodityTrade) -> list[Problem]:
@@ -87,8 +97,11 @@ def commodity_problems(trade: CommodityTrade) -> list[Problem]:
 
     def locate(i: int, col: str) -> tuple[str, str]:
         code, field = frame.at[i, "category_code"], int(frame.at[i, "column"])
-        named = {"value_jpy": f"{field} ('{code}' value)", "quantity": f"{field - 1} ('{code}' quantity)",
-                 "period": "1 Years/Months"}
+        named = {
+            "value_jpy": f"{field} ('{code}' value)",
+            "quantity": f"{field - 1} ('{code}' quantity)",
+            "period": "1 Years/Months",
+        }
         return row_of(frame, i), named.get(col, f"{col} ('{code}')")
 
     return failures(CommodityMonthly, frame, trade.file, locate)
@@ -99,12 +112,14 @@ def totals_problems(trade: CommodityTrade, world: WorldTrade) -> list[Problem]:
     world_column = "exports_jpy" if trade.direction == "export" else "imports_jpy"
     totals = trade.frame[trade.frame["level"] == 0][["period", "value_jpy", "line", "column"]]
     joined = totals.merge(world.frame[["period", world_column]], on="period", how="left")
-    frame = pd.DataFrame({
-        "period": joined["period"],
-        "commodity_total_jpy": joined["value_jpy"],
-        "world_total_jpy": joined[world_column].astype("Int64"),
-        "line": joined["line"],
-    })
+    frame = pd.DataFrame(
+        {
+            "period": joined["period"],
+            "commodity_total_jpy": joined["value_jpy"],
+            "world_total_jpy": joined[world_column].astype("Int64"),
+            "line": joined["line"],
+        }
+    )
     field = int(totals["column"].iloc[0]) if len(totals) else 2
 
     def locate(i: int, col: str) -> tuple[str, str]:
@@ -118,12 +133,19 @@ def future_problems(release: ParsedRelease, as_of: date) -> list[Problem]:
     """A month is published after it ends: a row for the as-of month or later cannot be real data."""
     limit = pd.Timestamp(as_of.replace(day=1))
     problems = []
-    for file, frame in ((release.world.file, release.world.frame),
-                        (release.exports.file, release.exports.frame.drop_duplicates("line")),
-                        (release.imports.file, release.imports.frame.drop_duplicates("line"))):
+    for file, frame in (
+        (release.world.file, release.world.frame),
+        (release.exports.file, release.exports.frame.drop_duplicates("line")),
+        (release.imports.file, release.imports.frame.drop_duplicates("line")),
+    ):
         late = frame[frame["period"] >= limit]
         problems += [
-            Problem(file, f"month is not over yet on the as-of date {as_of}", row=row_of(late, i), column=WORLD_COLUMNS["period"])
+            Problem(
+                file,
+                f"month is not over yet on the as-of date {as_of}",
+                row=row_of(late, i),
+                column=WORLD_COLUMNS["period"],
+            )
             for i in late.index[:MAX_PROBLEMS_PER_RULE]
         ]
     return problems
@@ -133,7 +155,9 @@ def require_same_latest_month(release: ParsedRelease) -> None:
     """MOF replaces the three files one after another; a mix of old and new is "not published yet"."""
     latest = {t.file: t.latest_period for t in (release.world, release.exports, release.imports)}
     if len(set(latest.values())) > 1:
-        shown = ", ".join(f"{file} ends at {format_period(p) if p else 'nothing'}" for file, p in latest.items())
+        shown = ", ".join(
+            f"{file} ends at {format_period(p) if p else 'nothing'}" for file, p in latest.items()
+        )
         raise ReleaseNotPublished(f"the source is part-way through an update ({shown}); try again later")
 
 

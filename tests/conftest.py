@@ -23,8 +23,8 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="zeikan-prefect-")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from zeikan.release import DFILES  # noqa: E402
-from zeikan.settings import Settings  # noqa: E402
+from zeikan.release import DFILES
+from zeikan.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -92,7 +92,10 @@ def http_server() -> Iterator[Callable[[Path], LoopbackServer]]:
 
 
 def copy_source(real: Path, target: Path, edits: dict[str, list[tuple[bytes, bytes]]] | None = None) -> Path:
-    """Copy the real d-files to `target`, applying byte replacements {file: [(old, new), ...]} (each must hit)."""
+    """Copy the real d-files to `target`, applying byte replacements {file: [(old, new), ...]}.
+
+    Each replacement must hit, so an edit that silently does nothing fails the test that relies on it.
+    """
     target.mkdir(parents=True, exist_ok=True)
     for name in DFILES:
         content = (real / name).read_bytes()

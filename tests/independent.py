@@ -78,7 +78,8 @@ def value_field(content: bytes, code: str) -> int:
     text = content.decode("cp932")
     for row in csv.reader(io.StringIO(text)):
         if row and row[0] == "概況品コード":
-            column = row.index(f"'{code}'") if "+" not in code else row.index("+".join(f"'{c}'" for c in code.split("+")))
+            printed = "'" + code.replace("+", "'+'").replace("～", "'～'") + "'"  # 0+1 → '0'+'1'
+            column = row.index(printed)
             return column if column == 1 else column + 1
     raise AssertionError("no code row")
 

@@ -30,7 +30,8 @@ out = Console()
 err = Console(stderr=True)
 
 Source = Annotated[
-    str | None, typer.Option("--source", help="Source root: URL, file:// URL or directory (overrides ZEIKAN_SOURCE).")
+    str | None,
+    typer.Option("--source", help="Source root: URL, file:// URL or directory (overrides ZEIKAN_SOURCE)."),
 ]
 Warehouse = Annotated[
     Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (overrides ZEIKAN_WAREHOUSE).")
@@ -68,8 +69,11 @@ def report(outcome: LoadOutcome) -> None:
     change = (
         f"{outcome.rows_changed:,} figures added or revised" if outcome.release_id else "no figures changed"
     )
-    err.print(f"{span}: vintage {outcome.vintage}, {change}, {outcome.headlines_changed} headline rows written",
-              highlight=False, soft_wrap=True)
+    err.print(
+        f"{span}: vintage {outcome.vintage}, {change}, {outcome.headlines_changed} headline rows written",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def vintage_of(as_of: str | None) -> date | None:
@@ -106,7 +110,9 @@ def demo(warehouse: Warehouse = None, as_of: AsOf = None) -> None:
 
 @app.command()
 def run(
-    period: Annotated[str | None, typer.Option("--period", help="Month YYYY-MM (default: the newest published).")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Month YYYY-MM (default: the newest published).")
+    ] = None,
     source: Source = None,
     warehouse: Warehouse = None,
     as_of: AsOf = None,
@@ -115,8 +121,11 @@ def run(
     from flows.monthly_release import monthly_release
 
     month = checked_period(period)
-    execute(lambda: monthly_release(period=month, source=source, warehouse=_path(warehouse),
-                                    as_of=vintage_of(as_of)))
+    execute(
+        lambda: monthly_release(
+            period=month, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
+        )
+    )
 
 
 @app.command()
@@ -131,8 +140,11 @@ def backfill(
     from flows.backfill import backfill as backfill_flow
 
     first, last = checked_period(start), checked_period(end)
-    execute(lambda: backfill_flow(start=first, end=last, source=source, warehouse=_path(warehouse),
-                                  as_of=vintage_of(as_of)))
+    execute(
+        lambda: backfill_flow(
+            start=first, end=last, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
+        )
+    )
 
 
 @app.command("make-sample", hidden=True)

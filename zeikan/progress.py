@@ -23,16 +23,24 @@ class RunProgress:
     def __enter__(self) -> RunProgress:
         self._artifact = create_progress_artifact(progress=0.0, key=self.key, description=self.description)
         if sys.stderr.isatty():
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), transient=True)
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=True,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self.description, total=self.total)
         return self
 
     def advance(self, steps: int, label: str) -> None:
         self.done += steps
-        update_progress_artifact(self._artifact, progress=100.0 * self.done / self.total,
-                                 description=f"{self.description}: {label}")
+        update_progress_artifact(
+            self._artifact,
+            progress=100.0 * self.done / self.total,
+            description=f"{self.description}: {label}",
+        )
         if self._bar is not None:
             self._bar.update(self._task, advance=steps, description=f"{self.description} {label}")
 

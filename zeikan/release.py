@@ -98,8 +98,14 @@ class LoadOutcome:
 
     @classmethod
     def of(cls, stored: StoredVintage, written: WrittenHeadlines, periods: list[date]) -> LoadOutcome:
-        return cls(stored.release_id, stored.vintage, stored.rows_changed, written.rows_changed, periods,
-                   written.frame)
+        return cls(
+            stored.release_id,
+            stored.vintage,
+            stored.rows_changed,
+            written.rows_changed,
+            periods,
+            written.frame,
+        )
 
     @property
     def changed(self) -> bool:

@@ -13,12 +13,18 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from zeikan.periods import add_months, format_period
+from zeikan.periods import add_months
 from zeikan.release import DFILES, WORLD_FILE
 
 MONTH_LINE = re.compile(rb"^([0-9]{4})/([0-9]{2}),")
 SAMPLE_FIRST = date(2023, 1, 1)
 SAMPLE_LAST = date(2026, 5, 1)
+SAMPLE_README = """# Bundled sample release
+
+MOF's real d41ma/d51ma/d61ma (Ministry of Finance, Trade Statistics of Japan; Public Data License 1.0),
+cut by `zeikan make-sample` to {first:%Y-%m}..{last:%Y-%m}, with the rest of {last.year} listed as
+not yet published, exactly as MOF's files look after the {last:%Y-%m} release. Bytes are MOF's (cp932, CRLF).
+"""
 
 
 def sample_dir() -> Path:
@@ -53,7 +59,9 @@ def cut_file(content: bytes, file_name: str, first: date, last: date) -> bytes:
     return newline.join([*header, *months, *tail]) + newline
 
 
-def build_sample(real_dir: Path, out_dir: Path, first: date = SAMPLE_FIRST, last: date = SAMPLE_LAST) -> list[Path]:
+def build_sample(
+    real_dir: Path, out_dir: Path, first: date = SAMPLE_FIRST, last: date = SAMPLE_LAST
+) -> list[Path]:
     """Write the sample d-files cut from the real ones in `real_dir`; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -61,12 +69,5 @@ def build_sample(real_dir: Path, out_dir: Path, first: date = SAMPLE_FIRST, last
         target = out_dir / name
         target.write_bytes(cut_file((real_dir / name).read_bytes(), name, first, last))
         written.append(target)
-    (out_dir / "README.md").write_text(
-        "# Bundled sample release\n\n"
-        f"MOF's real d41ma/d51ma/d61ma (Ministry of Finance, Trade Statistics of Japan; Public Data License 1.0),\n"
-        f"cut by `zeikan make-sample` to {format_period(first)}..{format_period(last)}, with the rest of "
-        f"{last.year} listed as\nnot yet published, exactly as MOF's files look after the "
-        f"{format_period(last)} release. Bytes are MOF's (cp932, CRLF).\n",
-        encoding="utf-8",
-    )
+    (out_dir / "README.md").write_text(SAMPLE_README.format(first=first, last=last), encoding="utf-8")
     return written

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     )
     warehouse: Path = Field(Path("warehouse/zeikan.duckdb"), description="The pipeline's DuckDB file.")
     raw_dir: Path | None = Field(
-        None, description="Archive of raw files as received, by sha256; defaults to raw/ beside the warehouse."
+        None,
+        description="Archive of raw files as received, by sha256; defaults to raw/ beside the warehouse.",
     )
     mof_data: Path = Field(
         Path("../shared/data/mof"),

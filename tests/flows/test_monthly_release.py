@@ -21,8 +21,16 @@ from zeikan.warehouse import DuckDBFileWarehouse
 pytestmark = pytest.mark.real_data
 
 MONTHLY_COLUMNS = (
-    "exports_jpy", "imports_jpy", "balance_jpy", "position", "exports_yoy_pct", "imports_yoy_pct",
-    "streak_months", "months_since_last_deficit", "months_since_last_surplus", "first_deficit_in_months",
+    "exports_jpy",
+    "imports_jpy",
+    "balance_jpy",
+    "position",
+    "exports_yoy_pct",
+    "imports_yoy_pct",
+    "streak_months",
+    "months_since_last_deficit",
+    "months_since_last_surplus",
+    "first_deficit_in_months",
     "first_surplus_in_months",
 )
 
@@ -67,15 +75,23 @@ def test_january_2026_is_a_deficit(loaded):
 def test_fiscal_2025_is_a_deficit_equal_to_its_twelve_months(loaded):
     (months_sum,) = query(
         loaded,
-        "SELECT sum(balance_jpy) FROM marts.trade_balance_monthly WHERE period BETWEEN '2025-04-01' AND '2026-03-01'",
+        "SELECT sum(balance_jpy) FROM marts.trade_balance_monthly "
+        "WHERE period BETWEEN '2025-04-01' AND '2026-03-01'",
     )[0]
-    fy = query(loaded, "SELECT months, balance_jpy, position FROM marts.trade_balance_fiscal_year WHERE fiscal_year = 2025")
+    fy = query(
+        loaded,
+        "SELECT months, balance_jpy, position FROM marts.trade_balance_fiscal_year WHERE fiscal_year = 2025",
+    )
     assert fy == [(12, months_sum, "deficit")]
 
 
 def test_yoy_rates_match_a_hand_computation(loaded, mof_data):
     lines = (mof_data / "d41ma.csv").read_bytes().decode("cp932").splitlines()
-    cells = {line.split(",")[0]: [int(c) for c in line.split(",")[1:]] for line in lines if line[:2] in ("19", "20")}
+    cells = {
+        line.split(",")[0]: [int(c) for c in line.split(",")[1:]]
+        for line in lines
+        if line[:2] in ("19", "20")
+    }
     for month in ("2026/05", "2026/01", "2008/10", "1980/03"):
         year, mm = month.split("/")
         now, ago = cells[month], cells[f"{int(year) - 1}/{mm}"]
@@ -108,11 +124,15 @@ def test_category_figures_are_exact_yen_with_shares_and_contributions(loaded, mo
     total, semis = by_code["0～9"], by_code["70323"]
     assert total[1:3] == (0, None) and by_code["0+1"][1:3] == (1, "0～9")
     assert semis[1:3] == (2, "703") and by_code["7032305"][1:3] == (3, "70323")
-    d41 = {line.split(",")[0]: line.split(",") for line in (mof_data / "d41ma.csv").read_bytes().decode("cp932").splitlines()}
+    d41 = {
+        line.split(",")[0]: line.split(",")
+        for line in (mof_data / "d41ma.csv").read_bytes().decode("cp932").splitlines()
+    }
     assert total[3] == int(d41["2026/05"][1]) * 1000
     (semis_ago, total_ago) = query(
         loaded,
-        "SELECT max(value_jpy) FILTER (category_code = '70323'), max(value_jpy) FILTER (category_code = '0～9') "
+        "SELECT max(value_jpy) FILTER (category_code = '70323'), "
+        "max(value_jpy) FILTER (category_code = '0～9') "
         "FROM marts.trade_by_category_monthly WHERE period = '2025-05-01' AND direction = 'export'",
     )[0]
     assert semis[4] == (semis[3] / semis_ago - 1) * 100
@@ -174,14 +194,19 @@ def test_a_corrupted_file_exits_2_names_the_cell_and_leaves_the_warehouse_as_it_
 
 
 def test_a_month_not_yet_published_exits_3(served, prefect_api, tmp_path):
-    result = run_cli(["run", "--period", "2026-09", "--source", served.url, "--warehouse", str(tmp_path / "w.duckdb")],
-                     prefect_api, REPO)
+    result = run_cli(
+        ["run", "--period", "2026-09", "--source", served.url, "--warehouse", str(tmp_path / "w.duckdb")],
+        prefect_api,
+        REPO,
+    )
     assert result.returncode == 3, result.stderr
     assert "2026-09 is not published yet" in result.stderr
     assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_nan_free_percentages(loaded):
-    (bad,) = query(loaded, "SELECT count(*) FROM marts.trade_by_category_monthly WHERE isnan(yoy_pct) OR isinf(yoy_pct)")[0]
+    (bad,) = query(
+        loaded, "SELECT count(*) FROM marts.trade_by_category_monthly WHERE isnan(yoy_pct) OR isinf(yoy_pct)"
+    )[0]
     assert bad == 0
     assert not math.isnan(month_row(loaded, date(2026, 8, 1))["exports_yoy_pct"])

@@ -93,7 +93,9 @@ class DuckDBFileWarehouse:
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations this warehouse has not seen yet; returns their names."""
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name VARCHAR NOT NULL, applied_at TIMESTAMPTZ)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name VARCHAR NOT NULL, applied_at TIMESTAMPTZ)"
+    )
     done = {name for (name,) in con.execute(f"SELECT name FROM {MIGRATIONS_TABLE}").fetchall()}
     applied = []
     for name, sql in migrations():
