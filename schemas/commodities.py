@@ -35,6 +35,11 @@ class CommodityMonthly(pa.DataFrameModel):
         ok_by_line = pd.Series(follows_previous_month(rows["period"]).to_numpy(), index=rows["line"])
         return pd.Series(df["line"].map(ok_by_line).to_numpy(dtype=bool), index=df.index)
 
+    @pa.dataframe_check(error="every published month must have a total value")
+    def total_present(cls, df: pd.DataFrame) -> Series[bool]:
+        """A month without its total cannot be checked against d41ma or shared out; MOF always prints it."""
+        return (df["level"] != 0) | df["value_jpy"].notna()
+
     @pa.dataframe_check(error="the nine press groups must sum to the total (within thousand-yen rounding)")
     def groups_sum_to_total(cls, df: pd.DataFrame) -> Series[bool]:
         """MOF's press groups partition the total; if they do not add up, a column is missing or shifted."""

@@ -95,6 +95,8 @@ def download(url: str, name: str, settings: Settings) -> RawFile:
         raise SourceUnavailable(f"{url}: too many redirects") from exc
     except OSError as exc:  # file:// sources: a missing file or a directory without it
         raise SourceUnavailable(f"{url}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # a URL requests cannot use (e.g. file://host/...)
+        raise SourceUnavailable(f"{url}: {exc}") from exc
     content = b"".join(chunks)
     digest, path = archive(content, settings.raw_archive)
     return RawFile(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,8 @@ DECIMAL_CELL = r"-?[0-9]+(\.[0-9]+)?"
 NOT_APPLICABLE = "-"
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_PROBLEMS = 50
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+QUOTED_CELL = r'"(?:[^"]|"")*"'
 
 
 def decode_cp932(raw: RawFile) -> str:
@@ -44,34 +47,53 @@ def decode_cp932(raw: RawFile) -> str:
         ) from exc
 
 
-def read_grid(raw: RawFile) -> pd.DataFrame:
-    """All cells as stripped strings; the index is the 1-based line number in the file."""
+@dataclass(frozen=True)
+class Grid:
+    """A file's cells as stripped strings (index: 1-based line number) and each line's field count."""
+
+    cells: pd.DataFrame
+    fields: pd.Series
+
+
+def read_grid(raw: RawFile) -> Grid:
+    """All cells as stripped strings, the frame as wide as the file's longest line.
+
+    The width comes from the longest line, not the first, so a title row of any length parses; whether a
+    month row has the header's number of fields is `month_rows`'s rule.
+    """
     text = decode_cp932(raw)
+    lines = LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    # Fields per line: commas outside quoted cells, plus one. The frame is as wide as the widest line.
+    unquoted = pd.Series(lines, dtype="string").str.replace(QUOTED_CELL, "", regex=True)
+    fields = (unquoted.str.count(",") + 1).astype("int64")
+    fields.index = pd.RangeIndex(1, len(lines) + 1, name="line")
+    widest = int(fields.max())
     try:
-        grid = pd.read_csv(
+        cells = pd.read_csv(
             io.StringIO(text),
             header=None,
+            names=range(widest),
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        found = re.search(r"line (\d+), saw (\d+)", str(exc))
-        where = f"line {found.group(1)}" if found else None
         raise SourceFormatError(
-            [Problem(raw.name, "row has more fields than the header rows", row=where, value=str(exc).strip())]
+            [Problem(raw.name, "not comma-separated text", value=str(exc).strip())]
         ) from exc
-    grid = grid.fillna("")
-    grid = grid.apply(lambda column: column.str.strip())
-    grid.index = pd.RangeIndex(1, len(grid) + 1, name="line")
-    grid.columns = pd.RangeIndex(0, grid.shape[1])
-    return grid
+    if len(cells) != len(lines):
+        raise SourceFormatError([Problem(raw.name, "a quoted cell spans lines (MOF's files have none)")])
+    cells.index = fields.index
+    cells = cells.fillna("").apply(lambda column: column.str.strip())
+    return Grid(cells, fields)
 
 
-def require_title(grid: pd.DataFrame, file: str, *fragments: str) -> None:
+def require_title(grid: Grid, file: str, *fragments: str) -> None:
     """The title rows name the data set; a different MOF file (d42ma, an HTML page) fails here."""
-    head = " ".join(grid.head(3).to_numpy().ravel().tolist())
+    head = " ".join(grid.cells.head(3).to_numpy().ravel().tolist())
     missing = [f for f in fragments if f not in head]
     if missing:
         shown = " ".join(head.split())[:80]
@@ -87,27 +109,29 @@ def require_title(grid: pd.DataFrame, file: str, *fragments: str) -> None:
         )
 
 
-def find_row(grid: pd.DataFrame, file: str, *labels: str) -> int:
+def find_row(grid: Grid, file: str, *labels: str) -> int:
     """Line number of the first row whose leading cells are exactly `labels` (a header row)."""
-    if len(labels) > grid.shape[1]:
+    cells = grid.cells
+    if len(labels) > cells.shape[1]:
         raise SourceFormatError(
             [Problem(file, f"header row {','.join(labels)!r} not found (too few columns)")]
         )
-    match = pd.Series(True, index=grid.index)
+    match = pd.Series(True, index=cells.index)
     for i, label in enumerate(labels):
-        match &= grid[i] == label
-    hits = grid.index[match]
+        match &= cells[i] == label
+    hits = cells.index[match]
     if not len(hits):
         raise SourceFormatError([Problem(file, f"header row {','.join(labels)!r} not found")])
     return int(hits[0])
 
 
-def month_rows(grid: pd.DataFrame, file: str, header_line: int) -> pd.DataFrame:
+def month_rows(grid: Grid, file: str, header_line: int) -> pd.DataFrame:
     """The data rows below the header: `YYYY/MM` in the first cell; blank rows are skipped.
 
-    Anything else below the header (a footnote, a stray row, a fullwidth month) is a format error.
+    Anything else below the header (a footnote, a stray row, a fullwidth month) is a format error, and so
+    is a month row with more or fewer fields than the header row (a shifted or truncated row).
     """
-    body = grid.loc[header_line + 1 :]
+    body = grid.cells.loc[header_line + 1 :]
     is_month = body[0].str.fullmatch(MONTH_CELL)
     is_blank = (body == "").all(axis=1)
     stray = body.index[~is_month & ~is_blank]
@@ -129,7 +153,18 @@ def month_rows(grid: pd.DataFrame, file: str, header_line: int) -> pd.DataFrame:
         raise SourceFormatError(
             [Problem(file, "no monthly rows below the header", row=f"line {header_line}")]
         )
-    return months
+    expected = int(grid.fields.at[header_line])
+    ragged = months.index[grid.fields.loc[months.index] != expected]
+    if len(ragged):
+        raise SourceFormatError(
+            [
+                Problem(
+                    file, _field_count_rule(int(grid.fields.at[line]), expected), row=row_label(months, line)
+                )
+                for line in ragged[:MAX_PROBLEMS]
+            ]
+        )
+    return months[list(range(expected))]
 
 
 def periods_of(months: pd.DataFrame) -> pd.Series:
@@ -183,4 +218,11 @@ def parse_numbers(
 def _more(count: int, file: str) -> list[Problem]:
     return (
         [Problem(file, f"... {count - MAX_PROBLEMS} more cells like these")] if count > MAX_PROBLEMS else []
+    )
+
+
+def _field_count_rule(found: int, expected: int) -> str:
+    relation = "more" if found > expected else "fewer"
+    return (
+        f"row has {found} fields: {relation} fields than the header row's {expected} (a shifted or cut row)"
     )

@@ -12,7 +12,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.mof_csv import find_row, month_rows, parse_numbers, periods_of, read_grid, require_title
+from tasks.mof_csv import Grid, find_row, month_rows, parse_numbers, periods_of, read_grid, require_title
 from tasks.principal_commodities import clean_code, english_names, hierarchy, is_printed_code
 from zeikan.errors import Problem, SourceFormatError
 from zeikan.release import (
@@ -58,7 +58,7 @@ def parse_world(raw: RawFile) -> WorldTrade:
     )
 
 
-def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.DataFrame:
+def commodity_catalog(grid: Grid, raw: RawFile, direction: str) -> pd.DataFrame:
     """One row per principal commodity, pairing the n-th code with the n-th value (金額) column.
 
     MOF prints the total's code above its value and every later code one column left of its value, so
@@ -67,10 +67,16 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
     code_line = find_row(grid, raw.name, "概況品コード")
     press_line = find_row(grid, raw.name, "報道発表品目名")
     name_line = find_row(grid, raw.name, "概況品名")
-    kind_line = code_line + 1
-    kinds = grid.loc[kind_line]
-    units = grid.loc[find_row(grid, raw.name, "Years/Months")]
-    code_cells = grid.loc[code_line, 1:]
+    header_line = find_row(grid, raw.name, "Years/Months")
+    cells = grid.cells
+    labelled = cells.loc[code_line:header_line].eq(VALUE_LABEL).any(axis=1)
+    if not labelled.any():
+        raise SourceFormatError(
+            [Problem(raw.name, f"no header row labels the value ({VALUE_LABEL}) columns")]
+        )
+    kinds = cells.loc[labelled.idxmax()]
+    units = cells.loc[header_line]
+    code_cells = cells.loc[code_line, 1:]
     code_columns = [int(c) for c in code_cells.index[code_cells != ""]]
     value_columns = [int(c) for c in kinds.index[kinds == VALUE_LABEL]]
     if len(code_columns) != len(value_columns) or not code_columns:
@@ -87,7 +93,7 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
     known = english_names()
     problems, items = [], []
     for code_col, value_col in zip(code_columns, value_columns, strict=True):
-        printed = grid.at[code_line, code_col]
+        printed = cells.at[code_line, code_col]
         code = clean_code(printed)
         where = {"row": f"概況品コード (line {code_line})", "column": str(code_col + 1), "value": printed}
         if not is_printed_code(printed):
@@ -109,9 +115,9 @@ def commodity_catalog(grid: pd.DataFrame, raw: RawFile, direction: str) -> pd.Da
         items.append(
             {
                 "category_code": code,
-                "category_name_ja": grid.at[press_line, code_col] or grid.at[name_line, code_col],
+                "category_name_ja": cells.at[press_line, code_col] or cells.at[name_line, code_col],
                 "category_name_en": known.get((direction, code)),
-                "in_press_release": grid.at[press_line, code_col] != "",
+                "in_press_release": cells.at[press_line, code_col] != "",
                 "value_column": value_col,
                 "quantity_column": value_col - 1 if has_quantity else None,
                 "quantity_unit": unit or None,
@@ -160,7 +166,7 @@ def parse_commodities(raw: RawFile) -> CommodityTrade:
     require_title(grid, raw.name, "《世界》", "【月別】", "WORLD", *TITLE_OF_DIRECTION[direction])
     catalog = commodity_catalog(grid, raw, direction)
     months = month_rows(grid, raw.name, find_row(grid, raw.name, "Years/Months"))
-    data_columns = list(range(1, grid.shape[1]))
+    data_columns = list(range(1, months.shape[1]))
     unpublished = (months[data_columns] == "-").all(axis=1)
     published = months[~unpublished]
     names = _column_names(catalog)
@@ -186,7 +192,10 @@ def parse_commodities(raw: RawFile) -> CommodityTrade:
         }
     )
     frame["category_code"] = frame["category_code"].astype("string")
-    frame = frame[frame["value_jpy"].notna() | frame["quantity"].notna()].reset_index(drop=True)
+    # Items MOF marks `-` in a month are absent that month; the total is always kept, so that a missing
+    # total is a validation failure rather than a silently shorter month.
+    present = frame["value_jpy"].notna() | frame["quantity"].notna() | (frame["level"] == 0)
+    frame = frame[present].reset_index(drop=True)
     return CommodityTrade(file=raw.name, direction=direction, frame=frame, catalog=catalog)
 
 

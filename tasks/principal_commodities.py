@@ -45,7 +45,8 @@ def hierarchy(codes: list[str]) -> dict[str, tuple[int, str | None]]:
     """(level, parent_code) for each code: the parent is the narrowest other code containing it."""
     parents: dict[str, str | None] = {}
     for code in codes:
-        containers = [other for other in codes if other != code and contains(other, code)]
+        # a container covers strictly more than `code`: two codes covering the same parts are siblings
+        containers = [o for o in codes if o != code and contains(o, code) and not contains(code, o)]
         narrowest = [c for c in containers if all(contains(o, c) for o in containers)]
         parents[code] = narrowest[0] if narrowest else None
     levels: dict[str, tuple[int, str | None]] = {}

@@ -36,19 +36,28 @@ def failures(model: type[pa.DataFrameModel], frame: pd.DataFrame, file: str, loc
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return problems_from(exc.failure_cases, file, locate)
+        return problems_from(exc.failure_cases, frame["line"], file, locate)
     return []
 
 
-def problems_from(cases: pd.DataFrame, file: str, locate: Locate) -> list[Problem]:
-    """Turn pandera's failure-case table into at most a few problems per rule, one per failing row."""
+def problems_from(cases: pd.DataFrame, lines: pd.Series, file: str, locate: Locate) -> list[Problem]:
+    """Turn pandera's failure-case table into at most a few problems per rule, one per failing place.
+
+    A month rule fails every row of a month (59 commodities in d51ma), so it is reported once per source
+    line; a value rule once per row and column. `lines` maps the frame's index to source lines.
+    """
     cases = cases.copy()
     about_month = cases["check"].isin(MONTH_RULES)
     cases["rank"] = 2
     cases.loc[cases["column"].isin(VALUE_COLUMNS), "rank"] = 1
     cases.loc[about_month & (cases["column"] == "period"), "rank"] = 0
-    cases = cases.sort_values(["check", "index", "rank"], kind="stable")
-    cases = cases.drop_duplicates(["check", "index"])
+    located = cases["index"].notna()
+    cases["place"] = cases["index"]
+    cases.loc[located & about_month, "place"] = (
+        cases.loc[located & about_month, "index"].astype("int64").map(lines).astype("float64")
+    )
+    cases = cases.sort_values(["check", "place", "rank"], kind="stable")
+    cases = cases.drop_duplicates(["check", "place"])
     problems: list[Problem] = []
     for check, group in cases.groupby("check", sort=False):
         for case in group.head(MAX_PROBLEMS_PER_RULE).itertuples():
@@ -190,7 +199,8 @@ def months_to_publish(release: ParsedRelease, start: date | None, end: date | No
     first, latest = release.first_period, release.latest_period
     if latest is None or first is None:
         raise ReleaseNotPublished(f"{release.world.file} has no published month yet")
-    start, end = start or latest, end or start or latest
+    end = end or start or latest
+    start = start or end
     if start > end:
         raise InvalidRequest(f"start {format_period(start)} is after end {format_period(end)}")
     if end > latest:
