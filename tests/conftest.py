@@ -5,6 +5,7 @@ Prefect reads PREFECT_HOME when it is imported, so the environment is set here b
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +25,7 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="zeikan-prefect-")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from zeikan.release import DFILES
+from zeikan.release import DFILES, RawFile
 from zeikan.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,6 +91,19 @@ def http_server() -> Iterator[Callable[[Path], LoopbackServer]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def raw_file(name: str, content: bytes) -> RawFile:
+    """A `RawFile` for bytes that never went through a download (parser and validation tests)."""
+    return RawFile(
+        name,
+        url="file:///x",
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        fetched_at=datetime.now(UTC),
+        archive_path=Path("x"),
+        content=content,
+    )
 
 
 def copy_source(real: Path, target: Path, edits: dict[str, list[tuple[bytes, bytes]]] | None = None) -> Path:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tasks.parse import parse_commodities, parse_world
+from tests.conftest import raw_file
 from tests.independent import value_field
 from zeikan.errors import Problem, SourceFormatError
 from zeikan.release import CommodityTrade, RawFile, WorldTrade
@@ -25,18 +25,6 @@ PARSERS: dict[str, Callable[[RawFile], WorldTrade | CommodityTrade]] = {
     "d61ma.csv": parse_commodities,
 }
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
-def raw_file(name: str, content: bytes) -> RawFile:
-    return RawFile(
-        name,
-        url="file:///x",
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
-        fetched_at=datetime.now(UTC),
-        archive_path=Path("x"),
-        content=content,
-    )
 
 
 def parse(name: str, content: bytes) -> WorldTrade | CommodityTrade:

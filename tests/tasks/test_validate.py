@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tasks.parse import parse_release
 from tasks.validate import check_release, months_to_publish
+from tests.conftest import raw_file
 from tests.independent import revise, value_field
 from zeikan.errors import InvalidRequest, Problem, ReleaseNotPublished, ValidationFailed
-from zeikan.release import DFILES, ParsedRelease, RawFile
+from zeikan.release import DFILES, ParsedRelease
 
 pytestmark = pytest.mark.real_data
 
 CRLF = b"\r\n"
 AS_OF = date(2026, 11, 25)
 TOTAL_FIELD = 1  # d51ma/d61ma: the total's code sits over its value, the field after the month (CONTRACT §1)
-
-
-def raw_file(name: str, content: bytes) -> RawFile:
-    return RawFile(
-        name,
-        url="file:///x",
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
-        fetched_at=datetime.now(UTC),
-        archive_path=Path("x"),
-        content=content,
-    )
 
 
 @pytest.fixture(scope="module")

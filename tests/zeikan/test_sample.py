@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tasks.parse import parse_commodities, parse_world
+from tests.conftest import raw_file
 from zeikan.release import DFILES, RawFile
 from zeikan.sample import SAMPLE_FIRST, SAMPLE_LAST, build_sample, sample_dir
 
 
 def raw(path: Path) -> RawFile:
-    content = path.read_bytes()
-    return RawFile(path.name, path.as_uri(), "-", len(content), datetime.now(UTC), path, content)
+    return raw_file(path.name, path.read_bytes())
 
 
 @pytest.mark.real_data
