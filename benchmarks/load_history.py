@@ -73,7 +73,7 @@ def main() -> None:
 
     from flows.monthly_release import monthly_release
     from tasks.extract import download, file_url
-    from tasks.headlines import save_headlines
+    from tasks.headlines import HeadlineRequest, save_headlines
     from tasks.parse import parse_release
     from tasks.store import add_vintage
     from tasks.transform import rebuild_marts
@@ -110,7 +110,7 @@ def main() -> None:
         with DuckDBFileWarehouse(work / f"load{i}.duckdb").transaction() as txn:
             stored = add_vintage(txn.con, release, VINTAGE, months[-1], str(data))
             rebuild_marts(txn.con)
-            save_headlines(txn.con, stored, months)
+            save_headlines(txn.con, [HeadlineRequest(months, stored.vintage, stored.release_id)])
 
     stages["load + marts + headline (one transaction, new file)"] = best_of(args.repeat, load)
 

@@ -6,19 +6,23 @@ from datetime import date
 
 from prefect import flow
 
-from flows.steps import read_release
-from tasks.headlines import WrittenHeadlines, write_headlines
+from flows.steps import load_releases, publish_release_report, read_press_releases, read_release
 from tasks.publish import publish_headline
-from tasks.store import store_vintage
-from tasks.transform import build_marts
 from tasks.validate import select_months
-from zeikan.periods import PeriodText, format_period, parse_period, today_in_tokyo
+from zeikan.periods import PeriodText, add_months, months_between, parse_period, today_in_tokyo
 from zeikan.progress import RunProgress
-from zeikan.release import LoadOutcome
+from zeikan.release import LoadOutcome, ParsedRelease
 from zeikan.settings import Settings
-from zeikan.warehouse import open_warehouse
 
-MONTHS_PER_CHUNK = 24
+
+def recent_months(dfiles: ParsedRelease, first: date, last: date, lookback: int) -> list[date]:
+    """The months of the range whose press releases are worth asking for: the last `lookback` the d-files
+    hold, and the one after (press releases come out before the d-files catch up)."""
+    newest = dfiles.latest_period
+    if newest is None or first > last:
+        return []
+    window = (add_months(newest, 1 - lookback), add_months(newest, 1))
+    return [m for m in months_between(first, last) if window[0] <= m <= window[1]]
 
 
 @flow(name="backfill", persist_result=False, log_prints=True)
@@ -34,18 +38,11 @@ def backfill(
     vintage = as_of or today_in_tokyo()
     first, last = parse_period(start), parse_period(end)
 
-    release = read_release(settings, vintage)
-    months = select_months(release, first, last)
-    chunks = [months[i : i + MONTHS_PER_CHUNK] for i in range(0, len(months), MONTHS_PER_CHUNK)]
-    with open_warehouse(settings).transaction() as txn:
-        stored = store_vintage(txn.con, release, vintage, months[-1], settings.source)
-        if stored.changed or txn.migrated:
-            build_marts(txn.con)
-        written = []
-        with RunProgress(len(months), key="backfill-progress", description="backfill") as progress:
-            for chunk in chunks:
-                written.append(write_headlines(txn.con, stored, chunk))
-                progress.advance(len(chunk), format_period(chunk[-1]))
-    headlines = WrittenHeadlines.combine(written)
-    publish_headline(headlines)
-    return LoadOutcome.of(stored, headlines, months)
+    dfiles = read_release(settings, vintage)
+    press = read_press_releases(settings, recent_months(dfiles, first, last, settings.press_lookback_months))
+    months = select_months(dfiles, first, last, press)
+    with RunProgress(len(months), key="backfill-progress", description="backfill") as progress:
+        outcome = load_releases(settings, dfiles, press, vintage, months, progress)
+    publish_headline(outcome)
+    publish_release_report(settings, outcome)
+    return outcome

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -21,11 +21,12 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from requests_file import FileAdapter
 
-from zeikan.errors import Problem, SourceFormatError, SourceUnavailable, TransientSourceError
-from zeikan.release import RawFile
+from zeikan.errors import Problem, SourceFormatError, SourceNotFound, SourceUnavailable, TransientSourceError
+from zeikan.release import PRESS_STAGE_OF_DIGIT, RawFile, press_file_name
 from zeikan.settings import Settings
 
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+NOT_FOUND_STATUS = frozenset({404, 410})
 CHUNK_BYTES = 64 * 1024
 
 
@@ -70,6 +71,8 @@ def download(url: str, name: str, settings: Settings) -> RawFile:
         ):
             if response.status_code in TRANSIENT_STATUS:
                 raise TransientSourceError(f"{url}: HTTP {response.status_code} {response.reason}")
+            if response.status_code in NOT_FOUND_STATUS:
+                raise SourceNotFound(f"{url}: HTTP {response.status_code} {response.reason}")
             if response.status_code != 200:
                 raise SourceUnavailable(f"{url}: HTTP {response.status_code} {response.reason}")
             declared = response.headers.get("Content-Length")
@@ -126,3 +129,31 @@ def is_transient(task: Task, task_run: TaskRun, state: State) -> bool:
 def fetch_file(source: str, name: str, settings: Settings) -> RawFile:
     """Returns the file `name` under `source`, archived by sha256."""
     return download(file_url(source, name), name, settings)
+
+
+def press_release_files(settings: Settings, months: list[date], stages: tuple[str, ...]) -> list[RawFile]:
+    """The press releases of `months` that the source has published (a 404 means not yet), oldest first."""
+    found = []
+    for period in sorted(set(months)):
+        for stage in stages:
+            name = press_file_name(period, stage)
+            try:
+                found.append(download(settings.press_url(name, period.year), name, settings))
+            except SourceNotFound:
+                continue
+    return found
+
+
+@task(
+    name="fetch-press-releases",
+    retries=3,
+    retry_delay_seconds=[2, 5, 15],
+    retry_condition_fn=is_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def fetch_press_releases(
+    settings: Settings, months: list[date], stages: tuple[str, ...] = tuple(PRESS_STAGE_OF_DIGIT.values())
+) -> list[RawFile]:
+    """Returns the press releases published for `months` (one task for all: a backfill stays cheap)."""
+    return press_release_files(settings, months, stages)

@@ -65,3 +65,9 @@ def english_names() -> dict[tuple[str, str], str]:
     return {
         (row["direction"], row["category_code"]): row["name_en"] for row in csv.DictReader(text.splitlines())
     }
+
+
+@cache
+def reference_levels(direction: str) -> dict[str, tuple[int, str | None]]:
+    """(level, parent_code) of every code MOF lists for `direction`, from the reference's codes."""
+    return hierarchy([code for (d, code) in english_names() if d == direction])

@@ -20,27 +20,38 @@ from schemas.release import TotalsAgree
 from schemas.world import WorldMonthly
 from zeikan.errors import InvalidRequest, Problem, ReleaseNotPublished, ValidationFailed
 from zeikan.periods import format_period, months_between
-from zeikan.release import CommodityTrade, ParsedRelease, WorldTrade
+from zeikan.release import CommodityTrade, ParsedRelease, PressRelease, WorldTrade
 
 MAX_PROBLEMS_PER_RULE = 10
 # pandera reports a whole-frame rule once per column; name the column the rule is about.
 MONTH_RULES = (MONTHS_CONTIGUOUS, MONTHS_UNIQUE)
-VALUE_COLUMNS = ("value_jpy", "commodity_total_jpy", "exports_jpy")
+VALUE_COLUMNS = ("value_jpy", "commodity_total_jpy", "balance_jpy", "exports_jpy")
 WORLD_COLUMNS = {"period": "1 Years/Months", "exports_jpy": "2 Exp-Total", "imports_jpy": "3 Imp-Total"}
 
 Locate = Callable[[int, str], tuple[str | None, str | None]]
 
 
-def failures(model: type[pa.DataFrameModel], frame: pd.DataFrame, file: str, locate: Locate) -> list[Problem]:
-    """Every rule `frame` breaks under `model`, as problems located by `locate(row_index, column)`."""
+def failures(
+    model: type[pa.DataFrameModel],
+    frame: pd.DataFrame,
+    file: str,
+    locate: Locate,
+    lines: pd.Series | bool | None = True,
+) -> list[Problem]:
+    """Every rule `frame` breaks under `model`, as problems located by `locate(row_index, column)`.
+
+    `lines` maps frame rows to source lines (default: the frame's `line` column) so that a rule about a
+    whole month is reported once per line; None where rows are their own places (XML items).
+    """
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return problems_from(exc.failure_cases, frame["line"], file, locate)
+        by_line = frame["line"] if lines is True else lines
+        return problems_from(exc.failure_cases, by_line, file, locate)
     return []
 
 
-def problems_from(cases: pd.DataFrame, lines: pd.Series, file: str, locate: Locate) -> list[Problem]:
+def problems_from(cases: pd.DataFrame, lines: pd.Series | None, file: str, locate: Locate) -> list[Problem]:
     """Turn pandera's failure-case table into at most a few problems per rule, one per failing place.
 
     A month rule fails every row of a month (59 commodities in d51ma), so it is reported once per source
@@ -48,14 +59,16 @@ def problems_from(cases: pd.DataFrame, lines: pd.Series, file: str, locate: Loca
     """
     cases = cases.copy()
     about_month = cases["check"].isin(MONTH_RULES)
-    cases["rank"] = 2
-    cases.loc[cases["column"].isin(VALUE_COLUMNS), "rank"] = 1
+    cases["rank"] = (
+        cases["column"].map({c: i + 1 for i, c in enumerate(VALUE_COLUMNS)}).fillna(len(VALUE_COLUMNS) + 1)
+    )
     cases.loc[about_month & (cases["column"] == "period"), "rank"] = 0
     located = cases["index"].notna()
     cases["place"] = cases["index"]
-    cases.loc[located & about_month, "place"] = (
-        cases.loc[located & about_month, "index"].astype("int64").map(lines).astype("float64")
-    )
+    if lines is not None:
+        cases.loc[located & about_month, "place"] = (
+            cases.loc[located & about_month, "index"].astype("int64").map(lines).astype("float64")
+        )
     cases = cases.sort_values(["check", "place", "rank"], kind="stable")
     cases = cases.drop_duplicates(["check", "place"])
     problems: list[Problem] = []
@@ -190,13 +203,18 @@ def validate_release(release: ParsedRelease, as_of: date) -> ParsedRelease:
     return check_release(release, as_of)
 
 
-def months_to_publish(release: ParsedRelease, start: date | None, end: date | None) -> list[date]:
+def months_to_publish(
+    release: ParsedRelease, start: date | None, end: date | None, press: list[PressRelease] | None = None
+) -> list[date]:
     """The months a run covers: `start`..`end` (both None: the newest month the source has published).
 
-    A month after the source's newest is not published yet (exit 3); one before its first is not in
-    this source at all (exit 2).
+    A month is published once the d-files have it or a monthly press release (preliminary, detailed) is
+    out for it: MOF's d-files can lag the press release by hours. A month after that is not published yet
+    (exit 3); one before the d-files' first month is not in this source at all (exit 2).
     """
-    first, latest = release.first_period, release.latest_period
+    first = release.first_period
+    press_months = [p.period for p in press or [] if p.is_monthly]
+    latest = max([m for m in (release.latest_period, *press_months) if m is not None], default=None)
     if latest is None or first is None:
         raise ReleaseNotPublished(f"{release.world.file} has no published month yet")
     end = end or start or latest
@@ -215,6 +233,8 @@ def months_to_publish(release: ParsedRelease, start: date | None, end: date | No
 
 
 @task(name="months-to-publish", cache_policy=NO_CACHE, persist_result=False)
-def select_months(release: ParsedRelease, start: date | None, end: date | None) -> list[date]:
+def select_months(
+    release: ParsedRelease, start: date | None, end: date | None, press: list[PressRelease] | None = None
+) -> list[date]:
     """Returns the months this run publishes, refusing ones the source has not published."""
-    return months_to_publish(release, start, end)
+    return months_to_publish(release, start, end, press)

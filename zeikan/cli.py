@@ -57,20 +57,29 @@ def execute(work: Callable[[], LoadOutcome]) -> None:
 
 
 def report(outcome: LoadOutcome) -> None:
-    """Print the newest headline, then one line on what changed."""
-    latest = outcome.latest
-    if latest is not None:
-        out.print(latest["headline"], highlight=False, markup=False, soft_wrap=True)
-        if latest["drivers"]:
-            out.print(latest["drivers"], style="dim", highlight=False, markup=False, soft_wrap=True)
+    """Print the month's first headline (the news), its drivers, the latest if it differs, a summary."""
+    period = outcome.periods[-1]
+    rows = outcome.headlines_of(period)
+    if not rows.empty:
+        first, latest = rows.iloc[0], rows.iloc[-1]
+        out.print(first["headline"], highlight=False, markup=False, soft_wrap=True)
+        if first["drivers"]:
+            out.print(first["drivers"], style="dim", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"({first['stage']}, {first['vintage']})", style="dim", highlight=False)
+        if len(rows) > 1 and latest["headline"] != first["headline"]:
+            out.print(
+                f"Latest ({latest['stage']}, {latest['vintage']}): {latest['headline']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
     span = format_period(outcome.periods[0])
     if len(outcome.periods) > 1:
         span += f"..{format_period(outcome.periods[-1])}"
-    change = (
-        f"{outcome.rows_changed:,} figures added or revised" if outcome.release_id else "no figures changed"
-    )
+    loaded = ", ".join(f"{r.stage or 'd-files'} {r.vintage}" for r in outcome.new_releases) or "nothing new"
     err.print(
-        f"{span}: vintage {outcome.vintage}, {change}, {outcome.headlines_changed} headline rows written",
+        f"{span}: loaded {loaded}; {outcome.rows_changed:,} figures added or revised, "
+        f"{outcome.headlines_changed} headline rows written",
         highlight=False,
         soft_wrap=True,
     )
@@ -145,6 +154,50 @@ def backfill(
             start=first, end=last, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
         )
     )
+
+
+@app.command("calendar")
+def release_calendar(
+    count: Annotated[int, typer.Option("--count", min=0, help="How many coming releases to list.")] = 6,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Pretend it is this ISO date-time (no zone = JST); for testing. Default: now."
+        ),
+    ] = None,
+) -> None:
+    """List MOF's coming releases (08:50 JST) and the month that should be out now; needs no network."""
+    from datetime import datetime
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from zeikan.calendar import expected_period, format_release_time, upcoming
+    from zeikan.periods import TOKYO
+
+    try:
+        moment = datetime.now(TOKYO) if now is None else datetime.fromisoformat(now)
+    except ValueError:
+        example = "for example 2026-06-17T08:50"
+        err.print(f"[bold red]error[/]: --now {escape(repr(now))} is not an ISO date-time ({example})")
+        raise typer.Exit(2) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TOKYO)
+    try:
+        coming, expected = upcoming(moment, count), expected_period(moment)
+    except ZeikanError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    table = Table(title=f"MOF releases from {format_release_time(moment)}", title_justify="left")
+    for column in ("month", "stage", "release (JST)", "date from"):
+        table.add_column(column, no_wrap=True)
+    for release in coming:
+        origin = "calendar file" if release.from_calendar else "rule (estimate)"
+        table.add_row(
+            format_period(release.period), release.stage, format_release_time(release.release_at), origin
+        )
+    out.print(table, highlight=False)
+    out.print(f"expected now: {format_period(expected)}", highlight=False)
 
 
 @app.command("make-sample", hidden=True)

@@ -77,6 +77,11 @@ class SourceUnavailable(ZeikanError):
     exit_code = 1
 
 
+class SourceNotFound(SourceUnavailable):
+    """The source answered that the file is not there (HTTP 404, no such file): for a press release,
+    "not published yet"."""
+
+
 class TransientSourceError(SourceUnavailable):
     """A fault worth retrying: a timeout, a dropped connection, a 5xx or 429 answer."""
 

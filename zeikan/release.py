@@ -22,6 +22,16 @@ IMPORTS_FILE = "d61ma.csv"
 DFILES = (WORLD_FILE, EXPORTS_FILE, IMPORTS_FILE)
 DIRECTION_OF_FILE = {EXPORTS_FILE: "export", IMPORTS_FILE: "import"}
 
+# MOF's English press releases, `YYYYMMne.xml`: n says which release of the month it is.
+PRESS_STAGE_OF_DIGIT = {"1": "first_ten_days", "2": "first_twenty_days", "4": "preliminary", "5": "detailed"}
+MONTHLY_PRESS_STAGES = ("preliminary", "detailed")
+
+
+def press_file_name(period: date, stage: str) -> str:
+    """`2026054e.xml` for the preliminary release of May 2026."""
+    digit = next(d for d, s in PRESS_STAGE_OF_DIGIT.items() if s == stage)
+    return f"{period:%Y%m}{digit}e.xml"
+
 
 @dataclass(frozen=True)
 class RawFile:
@@ -86,32 +96,58 @@ class ParsedRelease:
 
 
 @dataclass(frozen=True)
-class LoadOutcome:
-    """What one run did to the warehouse, and the headlines it published."""
+class PressRelease:
+    """One English press release, parsed: what MOF printed, in yen.
 
-    release_id: int | None
-    vintage: date
-    rows_changed: int
-    headlines_changed: int
+    `totals` has one row (period, exports_jpy, imports_jpy, balance_jpy, the year-earlier values and the
+    rates as printed); `commodities` one row per principal commodity of the world tables (pg3 exports,
+    pg4 imports) with MOF's printed value, share, y/y rate and contribution.
+    """
+
+    file: RawFile
+    stage: str
+    period: date
+    release_date: date
+    totals: pd.DataFrame = field(repr=False)
+    commodities: pd.DataFrame = field(repr=False)
+
+    @property
+    def is_monthly(self) -> bool:
+        """Preliminary and detailed releases cover the whole month; semi-monthly ones part of it."""
+        return self.stage in MONTHLY_PRESS_STAGES
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What one run did to the warehouse, and the headlines it wrote."""
+
+    releases: list[StoredVintage]
     periods: list[date]
     headlines: pd.DataFrame = field(repr=False)
+    headlines_changed: int = 0
 
     @classmethod
-    def of(cls, stored: StoredVintage, written: WrittenHeadlines, periods: list[date]) -> LoadOutcome:
-        return cls(
-            stored.release_id,
-            stored.vintage,
-            stored.rows_changed,
-            written.rows_changed,
-            periods,
-            written.frame,
-        )
+    def of(cls, releases: list[StoredVintage], written: WrittenHeadlines, periods: list[date]) -> LoadOutcome:
+        return cls(releases, periods, written.frame, written.rows_changed)
+
+    @property
+    def rows_changed(self) -> int:
+        return sum(r.rows_changed for r in self.releases)
+
+    @property
+    def new_releases(self) -> list[StoredVintage]:
+        return [r for r in self.releases if r.new]
 
     @property
     def changed(self) -> bool:
-        return self.release_id is not None or self.headlines_changed > 0
+        return bool(self.new_releases) or self.headlines_changed > 0
 
     @property
-    def latest(self) -> pd.Series | None:
-        """The headline row of the newest month published."""
-        return None if self.headlines.empty else self.headlines.sort_values("period").iloc[-1]
+    def vintage(self) -> date:
+        """The newest vintage this run loaded or found."""
+        return max(r.vintage for r in self.releases)
+
+    def headlines_of(self, period: date) -> pd.DataFrame:
+        """The headlines written for `period`, oldest vintage first."""
+        frame = self.headlines[self.headlines["period"] == period]
+        return frame.sort_values(["vintage", "stage"], kind="stable")

@@ -17,6 +17,7 @@ from zeikan.periods import add_months
 from zeikan.release import DFILES, WORLD_FILE
 
 MONTH_LINE = re.compile(rb"^([0-9]{4})/([0-9]{2}),")
+PRESS_NAME = re.compile(r"(?P<year>[0-9]{4})(?P<month>[0-9]{2})[1245]e\.xml")
 SAMPLE_FIRST = date(2023, 1, 1)
 SAMPLE_LAST = date(2026, 5, 1)
 SAMPLE_README = """# Bundled sample release
@@ -24,6 +25,8 @@ SAMPLE_README = """# Bundled sample release
 MOF's real d41ma/d51ma/d61ma (Ministry of Finance, Trade Statistics of Japan; Public Data License 1.0),
 cut by `zeikan make-sample` to {first:%Y-%m}..{last:%Y-%m}, with the rest of {last.year} listed as
 not yet published, exactly as MOF's files look after the {last:%Y-%m} release. Bytes are MOF's (cp932, CRLF).
+`press/` holds MOF's English press releases of those months (YYYYMMne.xml), copied unchanged: the first
+prints, which the d-files later revise.
 """
 
 
@@ -62,12 +65,20 @@ def cut_file(content: bytes, file_name: str, first: date, last: date) -> bytes:
 def build_sample(
     real_dir: Path, out_dir: Path, first: date = SAMPLE_FIRST, last: date = SAMPLE_LAST
 ) -> list[Path]:
-    """Write the sample d-files cut from the real ones in `real_dir`; returns the paths written."""
+    """Write the sample d-files cut from the real ones in `real_dir`, and copy the real English press
+    releases of the sample's months (`press/YYYYMMne.xml`, byte for byte); returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in DFILES:
         target = out_dir / name
         target.write_bytes(cut_file((real_dir / name).read_bytes(), name, first, last))
         written.append(target)
+    for press in sorted((real_dir / "press").glob("*e.xml")):
+        found = PRESS_NAME.fullmatch(press.name)
+        if found and first <= date(int(found["year"]), int(found["month"]), 1) <= last:
+            target = out_dir / "press" / press.name
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(press.read_bytes())
+            written.append(target)
     (out_dir / "README.md").write_text(SAMPLE_README.format(first=first, last=last), encoding="utf-8")
     return written

@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     )
     press_source: str | None = Field(
         None,
-        description="Where the press-release XML lives; defaults to press/ under `source`, or MOF's "
-        "English press-release site when `source` is MOF's own.",
+        description="Where the press-release XML lives, as a base that may contain {year}; defaults to "
+        "press/ under `source`, or MOF's English press-release site ({year}/ folders) for MOF's own source.",
     )
     warehouse: Path = Field(Path("warehouse/zeikan.duckdb"), description="The pipeline's DuckDB file.")
     raw_dir: Path | None = Field(
@@ -56,7 +56,24 @@ class Settings(BaseSettings):
     fetch_retries: int = Field(3, ge=0)
     fetch_retry_delays_s: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0])
 
+    press_lookback_months: int = Field(
+        24, ge=0, description="A backfill asks for the press releases of this many most recent months."
+    )
+    publish_dir: Path = Field(Path("publish"), description="Where release reports and charts are written.")
+
     estat_app_id: SecretStr | None = Field(None, description="e-Stat application id (later issues).")
+
+    def press_url(self, name: str, year: int) -> str:
+        """Where the press release `name` (e.g. 2026054e.xml) of `year` is fetched from."""
+        from tasks.extract import file_url
+
+        if self.press_source is not None:
+            base = self.press_source.format(year=year)
+        elif self.source.rstrip("/") == MOF_DFILES_URL.rstrip("/"):
+            base = f"{MOF_PRESS_URL}{year}/"
+        else:
+            return file_url(self.source, f"press/{name}")
+        return file_url(base, name)
 
     @property
     def raw_archive(self) -> Path:

@@ -1,5 +1,7 @@
--- Candidate drivers: press-release sub-items with a contribution to their direction's y/y change.
-SELECT m.period, m.direction, m.category_code, m.category_name_en, m.parent_code, m.yoy_contribution_pp
+-- Candidate drivers from the d-files: press-release sub-items with a contribution to their direction's
+-- y/y change (latest figures).
+SELECT m.period, m.direction, m.category_code, m.category_name_en, m.parent_code, m.yoy_pct,
+       m.yoy_contribution_pp
 FROM marts.trade_by_category_monthly AS m
 JOIN core.principal_commodities AS c USING (direction, category_code)
 WHERE list_contains($periods, m.period)

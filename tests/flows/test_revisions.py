@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from flows.monthly_release import monthly_release
+from tests.conftest import copy_source
 from tests.independent import revise, value_field
 from zeikan.warehouse import DuckDBFileWarehouse
 
@@ -37,10 +38,11 @@ def history(prefect_api, mof_data, tmp_path_factory):
         d61 = revise(d61, "2026/02", value_field(d61, code), RAISE_THOUSAND_YEN)
     (folder / "d61ma.csv").write_bytes(d61)
 
+    real = copy_source(mof_data, tmp_path_factory.mktemp("real"))  # the d-files alone, no press releases
     warehouse = tmp_path_factory.mktemp("wh") / "zeikan.duckdb"
-    monthly_release(period="2026-05", source=str(mof_data), warehouse=str(warehouse), as_of=FIRST)
+    monthly_release(period="2026-05", source=str(real), warehouse=str(warehouse), as_of=FIRST)
     monthly_release(period="2026-05", source=str(folder), warehouse=str(warehouse), as_of=SECOND)
-    return warehouse, folder
+    return warehouse, folder, real
 
 
 def rows(path, sql, params=None):
@@ -49,7 +51,7 @@ def rows(path, sql, params=None):
 
 
 def test_core_keeps_both_vintages_of_the_revised_month(history):
-    warehouse, _ = history
+    warehouse, _, _ = history
     feb = rows(
         warehouse,
         "SELECT vintage, imports_jpy FROM core.trade_totals WHERE period = ? ORDER BY vintage",
@@ -70,7 +72,7 @@ def test_core_keeps_both_vintages_of_the_revised_month(history):
 
 
 def test_the_latest_view_recomputes_positions_and_runs(history):
-    warehouse, _ = history
+    warehouse, _, _ = history
     feb, may = rows(
         warehouse,
         "SELECT position, revision_count, vintage, first_deficit_in_months FROM marts.trade_balance_monthly "
@@ -83,7 +85,7 @@ def test_the_latest_view_recomputes_positions_and_runs(history):
 
 
 def test_revisions_show_first_print_against_latest(history):
-    warehouse, _ = history
+    warehouse, _, _ = history
     got = rows(warehouse, "SELECT * FROM marts.revisions ORDER BY measure")
     assert [(r[0], r[1]) for r in got] == [(FEB, "balance_jpy"), (FEB, "imports_jpy")]
     balance, imports = got
@@ -93,7 +95,7 @@ def test_revisions_show_first_print_against_latest(history):
 
 
 def test_first_print_headlines_stay_as_published(history):
-    warehouse, _ = history
+    warehouse, _, _ = history
     got = rows(
         warehouse,
         "SELECT vintage, headline FROM marts.release_headlines WHERE period = ? ORDER BY vintage",
@@ -105,16 +107,16 @@ def test_first_print_headlines_stay_as_published(history):
 
 
 def test_repeating_the_revised_release_changes_nothing(history):
-    warehouse, folder = history
+    warehouse, folder, _ = history
     before = DuckDBFileWarehouse(warehouse).checksums()
     outcome = monthly_release(period="2026-05", source=str(folder), warehouse=str(warehouse), as_of=SECOND)
     assert not outcome.changed
     assert DuckDBFileWarehouse(warehouse).checksums() == before
 
 
-def test_a_revision_back_to_the_first_value_is_a_further_vintage(history, mof_data):
-    warehouse, _ = history
-    monthly_release(period="2026-05", source=str(mof_data), warehouse=str(warehouse), as_of=THIRD)
+def test_a_revision_back_to_the_first_value_is_a_further_vintage(history):
+    warehouse, _, real = history
+    monthly_release(period="2026-05", source=str(real), warehouse=str(warehouse), as_of=THIRD)
     feb = rows(warehouse, "SELECT vintage FROM core.trade_totals WHERE period = ? ORDER BY vintage", [FEB])
     assert [v for (v,) in feb] == [FIRST, SECOND, THIRD]
     (count, position) = rows(

@@ -77,12 +77,12 @@ def test_drivers_follow_the_totals_direction_and_skip_parents_and_children():
             ("import", "009", "CEREALS", "0", 0.5),
         ]
     )
-    assert [n for n, _ in top_contributors(items, rising=True)] == [
+    assert [i["category_name_en"] for i in top_contributors(items, rising=True)] == [
         "SEMICONDUCTORS ETC",
         "TELEPHONY, TELEGRAPHY",
         "ORE OF NONFERROUS",
     ]
-    assert [n for n, _ in top_contributors(items, rising=False)] == ["PETROLEUM"]
+    assert [i["category_name_en"] for i in top_contributors(items, rising=False)] == ["PETROLEUM"]
 
 
 def test_a_deficit_leads_with_imports():

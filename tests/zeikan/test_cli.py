@@ -13,16 +13,22 @@ from tests.conftest import real_data_dir, run_cli
 def test_demo_loads_the_bundled_sample_and_prints_the_headline(prefect_api, tmp_path):
     result = run_cli(["demo"], prefect_api, tmp_path)
     assert result.returncode == 0, result.stderr
-    headline = "Japan posted a trade deficit of ¥395.1 billion in May 2026, its first deficit in 4 months."
-    assert result.stdout.splitlines()[0] == headline
+    first_print = "Japan posted a trade deficit of ¥378.7 billion in May 2026, its first deficit in 4 months."
+    latest = "Japan posted a trade deficit of ¥395.1 billion in May 2026, its first deficit in 4 months."
+    lines = result.stdout.splitlines()
+    assert lines[0] == first_print
+    assert "(preliminary, 2026-06-17)" in lines
+    assert any(line.startswith("Latest (confirmed, ") and line.endswith(latest) for line in lines)
     warehouse = tmp_path / "warehouse" / "demo.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        first, last = con.execute(
-            "SELECT min(period), max(period) FROM marts.trade_balance_monthly"
-        ).fetchone()
-        (stored,) = con.execute("SELECT headline FROM marts.release_headlines").fetchone()
+        first, last = con.execute("SELECT min(period), max(period) FROM marts.trade_balance_monthly").fetchone()
+        stored = con.execute(
+            "SELECT stage, headline FROM marts.release_headlines WHERE period = '2026-05-01' ORDER BY vintage"
+        ).fetchall()
     assert (str(first), str(last)) == ("2023-01-01", "2026-05-01")
-    assert stored == headline
+    assert stored == [("preliminary", first_print), ("confirmed", latest)]
+    reports = list((tmp_path / "publish" / "2026-05").glob("*-confirmed/report.md"))
+    assert len(reports) == 1 and (reports[0].parent / "balance_24m.png").stat().st_size > 10_000
     checker = real_data_dir().parent.parent / "tools" / "contract_check.py"
     if checker.is_file():
         check = subprocess.run([sys.executable, str(checker), str(warehouse)], capture_output=True, text=True)
@@ -35,7 +41,7 @@ def test_demo_twice_gives_the_same_warehouse(prefect_api, tmp_path):
     assert run_cli(["demo"], prefect_api, tmp_path).returncode == 0
     before = DuckDBFileWarehouse(tmp_path / "warehouse" / "demo.duckdb").checksums()
     again = run_cli(["demo"], prefect_api, tmp_path)
-    assert again.returncode == 0 and "no figures changed" in again.stderr
+    assert again.returncode == 0 and "loaded nothing new" in again.stderr
     assert DuckDBFileWarehouse(tmp_path / "warehouse" / "demo.duckdb").checksums() == before
 
 

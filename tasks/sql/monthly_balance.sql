@@ -1,17 +1,21 @@
--- marts.trade_balance_monthly: the latest vintage of each month with CONTRACT §2's metrics.
-INSERT INTO marts.trade_balance_monthly
+-- Every month's balance and CONTRACT §2 metrics as known at one point of the release history: each month
+-- takes its figures from the latest release at or before ($as_of_vintage, $as_of_release); a month only
+-- printed after that point counts with its first print, the closest there is to what was known.
+-- At the end of time this is the latest view, which is what marts.trade_balance_monthly holds.
 WITH history AS (
-    SELECT period, vintage, release_id, exports_jpy, imports_jpy, exports_jpy - imports_jpy AS balance_jpy
+    SELECT period, vintage, release_id, exports_jpy, imports_jpy, exports_jpy - imports_jpy AS balance_jpy,
+           (vintage < $as_of_vintage OR (vintage = $as_of_vintage AND release_id <= $as_of_release)) AS known
     FROM core.trade_totals
 ),
 revised AS (
-    -- a revision is a vintage whose balance differs from the vintage before it
+    -- a revision is a release whose balance differs from the release before it
     SELECT period, count(*) FILTER (WHERE previous_balance_jpy IS DISTINCT FROM balance_jpy
                                       AND previous_balance_jpy IS NOT NULL) AS revision_count
     FROM (
         SELECT period, balance_jpy,
                lag(balance_jpy) OVER (PARTITION BY period ORDER BY vintage, release_id) AS previous_balance_jpy
         FROM history
+        WHERE known
     )
     GROUP BY period
 ),
@@ -20,7 +24,12 @@ latest AS (
            CASE WHEN balance_jpy > 0 THEN 'surplus' WHEN balance_jpy < 0 THEN 'deficit' ELSE 'balanced' END
                AS position
     FROM history
-    QUALIFY row_number() OVER (PARTITION BY period ORDER BY vintage DESC, release_id DESC) = 1
+    QUALIFY row_number() OVER (
+        PARTITION BY period
+        ORDER BY known DESC,
+                 CASE WHEN known THEN vintage END DESC, CASE WHEN known THEN release_id END DESC,
+                 vintage, release_id
+    ) = 1
 ),
 sequenced AS (
     SELECT *,
@@ -56,8 +65,8 @@ SELECT
     CAST(CASE WHEN r.position = 'surplus' AND r.previous_position IS DISTINCT FROM 'surplus'
               THEN r.since_surplus END AS INTEGER) AS first_surplus_in_months,
     r.vintage,
-    CAST(v.revision_count AS INTEGER) AS revision_count
+    CAST(coalesce(v.revision_count, 0) AS INTEGER) AS revision_count
 FROM runs AS r
-JOIN revised AS v USING (period)
+LEFT JOIN revised AS v USING (period)
 LEFT JOIN latest AS ago ON ago.period = CAST(r.period - INTERVAL 12 MONTH AS DATE)
-ORDER BY r.period;
+ORDER BY r.period
