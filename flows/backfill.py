@@ -6,8 +6,7 @@ from datetime import date
 
 from prefect import flow
 
-from flows.steps import load_releases, publish_release_report, read_press_releases, read_release
-from tasks.publish import publish_headline
+from flows.steps import load_releases, publish_release, read_press_releases, read_release
 from tasks.validate import select_months
 from zeikan.periods import PeriodText, add_months, months_between, parse_period, today_in_tokyo
 from zeikan.progress import RunProgress
@@ -43,6 +42,5 @@ def backfill(
     months = select_months(dfiles, first, last, press)
     with RunProgress(len(months), key="backfill-progress", description="backfill") as progress:
         outcome = load_releases(settings, dfiles, press, vintage, months, progress)
-    publish_headline(outcome)
-    publish_release_report(settings, outcome)
+    publish_release(settings, outcome)
     return outcome

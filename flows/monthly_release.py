@@ -6,8 +6,7 @@ from datetime import date
 
 from prefect import flow
 
-from flows.steps import load_releases, publish_release_report, read_press_releases, read_release
-from tasks.publish import publish_headline
+from flows.steps import load_releases, publish_release, read_press_releases, read_release
 from tasks.validate import select_months
 from zeikan.periods import PeriodText, parse_period, today_in_tokyo
 from zeikan.release import LoadOutcome
@@ -35,6 +34,5 @@ def monthly_release(
     press = read_press_releases(settings, [month or dfiles.latest_period])
     months = select_months(dfiles, month, month, press)
     outcome = load_releases(settings, dfiles, press, vintage, months)
-    publish_headline(outcome)
-    publish_release_report(settings, outcome)
+    publish_release(settings, outcome)
     return outcome

@@ -12,12 +12,14 @@ from tasks.extract import fetch_file, fetch_press_releases
 from tasks.headlines import HeadlineRequest, WrittenHeadlines, write_headlines
 from tasks.parse import parse_release
 from tasks.parse_press import parse_press_release
+from tasks.publish import publish_headline
 from tasks.report import ReleaseReport, publish_report
 from tasks.statements import statement
 from tasks.store import store_press_release, store_vintage
 from tasks.transform import build_marts
-from tasks.validate import validate_release
+from tasks.validate import is_published, validate_release
 from tasks.validate_press import validate_press_release
+from zeikan.errors import ReleaseNotPublished
 from zeikan.periods import add_months, format_period
 from zeikan.progress import RunProgress
 from zeikan.release import DFILES, PRESS_STAGE_OF_DIGIT, LoadOutcome, ParsedRelease, PressRelease
@@ -87,7 +89,27 @@ def load_releases(
                 )
                 if progress is not None:
                     progress.advance(len(chunk), format_period(chunk[-1]))
-    return LoadOutcome.of(stored_all, WrittenHeadlines.combine(written), months)
+    return LoadOutcome.of(stored_all, WrittenHeadlines.combine(written), months, latest_dfile_month)
+
+
+def publish_release(settings: Settings, outcome: LoadOutcome) -> None:
+    """The headline artifact, then the release report with its charts."""
+    publish_headline(outcome)
+    publish_release_report(settings, outcome)
+
+
+def try_release(settings: Settings, period: date, vintage: date) -> LoadOutcome | None:
+    """Load the release of `period` if the source has it; None while it does not (never an error)."""
+    try:
+        dfiles = read_release(settings, vintage)
+    except ReleaseNotPublished:  # MOF is part-way through replacing the d-files
+        return None
+    press = read_press_releases(settings, [period])
+    if not is_published(dfiles, period, press):
+        return None
+    outcome = load_releases(settings, dfiles, press, vintage, [period])
+    publish_release(settings, outcome)
+    return outcome
 
 
 def publish_release_report(settings: Settings, outcome: LoadOutcome) -> ReleaseReport | None:

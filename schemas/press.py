@@ -51,6 +51,14 @@ class PressCommodities(pa.DataFrameModel):
     level: Series[int] = pa.Field(ge=0, description="level in the code hierarchy (0 total, 1 press group)")
     page_one_total_jpy: Series[pd.Int64Dtype] = pa.Field(description="page 1's figure for the direction")
 
+    @pa.dataframe_check(
+        error="both world pages (exports, imports) must be present, each with its Grand Total"
+    )
+    def pages_complete(cls, df: pd.DataFrame) -> bool:
+        """A page without its Grand Total row could not be checked against page 1 or its groups."""
+        with_total = set(df.loc[df["level"] == 0, "direction"])
+        return with_total == {"export", "import"} and int((df["level"] == 0).sum()) == 2
+
     @pa.dataframe_check(error="each principal commodity must appear once per page")
     def items_unique(cls, df: pd.DataFrame) -> Series[bool]:
         """A repeated item would count its trade twice."""

@@ -23,7 +23,8 @@ from zeikan.errors import Problem, SourceFormatError
 from zeikan.release import PRESS_STAGE_OF_DIGIT, PressRelease, RawFile
 
 YEN_PER_MILLION = 1_000_000
-FILE_NAME = re.compile(r"(?P<year>[0-9]{4})(?P<month>[0-9]{2})(?P<digit>[1245])e\.xml")
+FILE_NAME = re.compile(r"(?P<year>[0-9]{4})(?P<month>0[1-9]|1[0-2])(?P<digit>[1245])e\.xml")
+LEVEL = re.compile(r"[0-9]")
 AMOUNT = re.compile(r"(?P<negative>△)?(?P<digits>[0-9]{1,3}(,[0-9]{3})*)")
 RATE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 WORLD_PAGE_TITLE = {
@@ -63,6 +64,13 @@ class PressPage:
         if found is None or found["negative"]:
             raise self.problem(where, "not a quantity (digits with commas)", cell)
         return float(found["digits"].replace(",", ""))
+
+    def level(self, text: str | None, where: str) -> int:
+        """The printed level (shuyoshohinbunrui): 0 total, 1 group, 2 item."""
+        cell = (text or "").strip()
+        if LEVEL.fullmatch(cell) is None:
+            raise self.problem(where, "not a level (a single digit)", cell)
+        return int(cell)
 
     def rate(self, text: str | None, where: str) -> float | None:
         """A printed percentage (`17.0`, `-42.8`) or None for `-`."""
@@ -136,7 +144,9 @@ def parse_commodities(root: ElementTree.Element, file: str) -> pd.DataFrame:
                     "position": position,
                     "category_code": code,
                     "name_en": name,
-                    "level_printed": int((item.findtext("shuyoshohinbunrui") or "0").strip() or 0),
+                    "level_printed": page.level(
+                        item.findtext("shuyoshohinbunrui"), f"{where} shuyoshohinbunrui"
+                    ),
                     "quantity_unit": (item.findtext("tani") or "").strip() or None,
                     "quantity": page.quantity(item.findtext("suryo"), f"{where} suryo"),
                     "value_jpy": page.amount(item.findtext("kagaku"), f"{where} kagaku"),
@@ -163,7 +173,17 @@ def parse_press(raw: RawFile) -> PressRelease:
         )
     try:
         root = ElementTree.fromstring(raw.content)
-    except (ElementTree.ParseError, DefusedXmlException) as exc:
+    except DefusedXmlException as exc:
+        raise SourceFormatError(
+            [
+                Problem(
+                    raw.name,
+                    "XML with entity or DTD declarations (refused: MOF's releases have none)",
+                    value=str(exc),
+                )
+            ]
+        ) from exc
+    except ElementTree.ParseError as exc:
         raise SourceFormatError([Problem(raw.name, "not well-formed XML", value=str(exc))]) from exc
     if root.tag != "hodoxml" or root.find("sogakutsuki") is None:
         raise SourceFormatError(

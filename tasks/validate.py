@@ -232,6 +232,16 @@ def months_to_publish(
     return months_between(start, end)
 
 
+@task(name="is-published", cache_policy=NO_CACHE, persist_result=False)
+def is_published(release: ParsedRelease, period: date, press: list[PressRelease]) -> bool:
+    """Returns whether the d-files or a monthly press release have `period` (never raises)."""
+    try:
+        months_to_publish(release, period, period, press)
+    except ReleaseNotPublished:
+        return False
+    return True
+
+
 @task(name="months-to-publish", cache_policy=NO_CACHE, persist_result=False)
 def select_months(
     release: ParsedRelease, start: date | None, end: date | None, press: list[PressRelease] | None = None

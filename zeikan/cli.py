@@ -73,6 +73,14 @@ def report(outcome: LoadOutcome) -> None:
                 markup=False,
                 soft_wrap=True,
             )
+    if outcome.awaiting_dfiles:
+        through = format_period(outcome.dfiles_through) if outcome.dfiles_through else "nothing"
+        err.print(
+            f"note: figures for {format_period(period)} are the press release's; MOF's d-files end at "
+            f"{through} (run again later for the d-file figures)",
+            highlight=False,
+            soft_wrap=True,
+        )
     span = format_period(outcome.periods[0])
     if len(outcome.periods) > 1:
         span += f"..{format_period(outcome.periods[-1])}"

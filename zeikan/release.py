@@ -125,10 +125,22 @@ class LoadOutcome:
     periods: list[date]
     headlines: pd.DataFrame = field(repr=False)
     headlines_changed: int = 0
+    dfiles_through: date | None = None
 
     @classmethod
-    def of(cls, releases: list[StoredVintage], written: WrittenHeadlines, periods: list[date]) -> LoadOutcome:
-        return cls(releases, periods, written.frame, written.rows_changed)
+    def of(
+        cls,
+        releases: list[StoredVintage],
+        written: WrittenHeadlines,
+        periods: list[date],
+        dfiles_through: date | None,
+    ) -> LoadOutcome:
+        return cls(releases, periods, written.frame, written.rows_changed, dfiles_through)
+
+    @property
+    def awaiting_dfiles(self) -> bool:
+        """The newest month came from a press release only: MOF's d-files do not have it yet."""
+        return self.dfiles_through is None or self.dfiles_through < self.periods[-1]
 
     @property
     def rows_changed(self) -> int:

@@ -21,7 +21,9 @@ def test_demo_loads_the_bundled_sample_and_prints_the_headline(prefect_api, tmp_
     assert any(line.startswith("Latest (confirmed, ") and line.endswith(latest) for line in lines)
     warehouse = tmp_path / "warehouse" / "demo.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        first, last = con.execute("SELECT min(period), max(period) FROM marts.trade_balance_monthly").fetchone()
+        first, last = con.execute(
+            "SELECT min(period), max(period) FROM marts.trade_balance_monthly"
+        ).fetchone()
         stored = con.execute(
             "SELECT stage, headline FROM marts.release_headlines WHERE period = '2026-05-01' ORDER BY vintage"
         ).fetchall()
