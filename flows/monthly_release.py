@@ -24,7 +24,12 @@ def monthly_release(
 
     Reads the d-files and the English press releases of the month and the months either side; each press
     release is a vintage of its release date, the d-files one of `as_of` (default: today in Tokyo).
-    `source` and `warehouse` override ZEIKAN_SOURCE and ZEIKAN_WAREHOUSE.
+
+    Args:
+        period: The month, YYYY-MM; empty means the newest month the source has published.
+        source: Where MOF's files come from (URL or directory); empty means ZEIKAN_SOURCE.
+        warehouse: The DuckDB warehouse file; empty means ZEIKAN_WAREHOUSE.
+        as_of: The vintage date of the d-files (YYYY-MM-DD); empty means today in Tokyo.
     """
     settings = Settings().with_overrides(source=source, warehouse=warehouse)
     vintage = as_of or today_in_tokyo()

@@ -31,7 +31,15 @@ def scheduled_release(
     warehouse: str | None = None,
 ) -> LoadOutcome | State:
     """Load the month the release calendar says is out at `now` (default: the current time in Tokyo),
-    polling every `poll_minutes` for up to `wait_minutes` while MOF has not published it completely."""
+    polling every `poll_minutes` for up to `wait_minutes` while MOF has not published it completely.
+
+    Args:
+        now: The moment to act as of; empty means now (a testing and catch-up aid).
+        wait_minutes: How long to keep trying before ending NotPublished or AwaitingDFiles.
+        poll_minutes: How long to wait between tries.
+        source: Where MOF's files come from (URL or directory); empty means ZEIKAN_SOURCE.
+        warehouse: The DuckDB warehouse file; empty means ZEIKAN_WAREHOUSE.
+    """
     settings = Settings().with_overrides(source=source, warehouse=warehouse)
     moment = (now or datetime.now(TOKYO)).astimezone(TOKYO)
     period = expected_period(moment)

@@ -6,14 +6,16 @@ like a sentence of the flow it belongs to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from tasks.extract import fetch_file, fetch_press_releases
-from tasks.headlines import HeadlineRequest, WrittenHeadlines, write_headlines
+from tasks.headlines import HeadlineRequest, WrittenHeadlines, published_months, write_headlines
 from tasks.parse import parse_release
 from tasks.parse_press import parse_press_release
 from tasks.publish import publish_headline
 from tasks.report import ReleaseReport, publish_report
+from tasks.serve import publish_serving_copy
 from tasks.statements import statement
 from tasks.store import store_press_release, store_vintage
 from tasks.transform import build_marts
@@ -24,6 +26,7 @@ from zeikan.periods import add_months, format_period
 from zeikan.progress import RunProgress
 from zeikan.release import DFILES, PRESS_STAGE_OF_DIGIT, LoadOutcome, ParsedRelease, PressRelease
 from zeikan.settings import Settings
+from zeikan.single_writer import single_writer
 from zeikan.warehouse import open_warehouse
 
 
@@ -46,7 +49,15 @@ def read_press_releases(settings: Settings, months: list[date]) -> list[PressRel
     return [validate_press_release(parse_press_release(raw)) for raw in fetch(settings, around)]
 
 
-MONTHS_PER_CHUNK = 24
+@dataclass(frozen=True)
+class MonthByMonth:
+    """How a backfill publishes the d-files' months: in chunks, each chunk its own transaction after the
+    release itself has committed, so a stopped backfill resumes where it stopped. A month already
+    published at this vintage is skipped unless `force`."""
+
+    chunk_size: int = 24
+    force: bool = False
+    progress: RunProgress | None = None
 
 
 def load_releases(
@@ -55,15 +66,14 @@ def load_releases(
     press: list[PressRelease],
     vintage: date,
     months: list[date],
-    progress: RunProgress | None = None,
+    month_by_month: MonthByMonth | None = None,
 ) -> LoadOutcome:
-    """One transaction: press releases in date order, then the d-files; marts; a headline per release.
-
-    D-file headlines are written in chunks of months, reporting to `progress` after each.
-    """
+    """One transaction: press releases in date order, then the d-files, the marts, the headlines of the
+    press releases and, unless `month_by_month` is given, of the months asked for."""
     latest_dfile_month = dfiles.latest_period
     dfile_months = [m for m in months if latest_dfile_month and m <= latest_dfile_month]
-    with open_warehouse(settings).transaction() as txn:
+    warehouse = open_warehouse(settings)
+    with single_writer(), warehouse.transaction() as txn:
         requests, stored_all = [], []
         for release in sorted(press, key=lambda p: (p.release_date, p.stage)):
             stored = store_press_release(
@@ -80,22 +90,42 @@ def load_releases(
         changed = any(s.new for s in stored_all) or txn.migrated
         if changed:
             build_marts(txn.con)
+        if month_by_month is None and dfile_months and stored.release_id is not None:
+            requests.append(HeadlineRequest(dfile_months, stored.vintage, stored.release_id))
         written = [write_headlines(txn.con, requests, refresh=changed)]
-        if stored.release_id is not None:
-            for start in range(0, len(dfile_months), MONTHS_PER_CHUNK):
-                chunk = dfile_months[start : start + MONTHS_PER_CHUNK]
-                written.append(
-                    write_headlines(txn.con, [HeadlineRequest(chunk, stored.vintage, stored.release_id)])
+    outcomes = {m: "published" if m in written[0].changed_periods else "unchanged" for m in months}
+    if month_by_month is not None and stored.release_id is not None:
+        for start in range(0, len(dfile_months), month_by_month.chunk_size):
+            chunk = dfile_months[start : start + month_by_month.chunk_size]
+            with single_writer(), warehouse.transaction() as txn:
+                done = set() if month_by_month.force else published_months(txn.con, chunk, stored.vintage)
+                todo = [m for m in chunk if m not in done]
+                part = (
+                    write_headlines(txn.con, [HeadlineRequest(todo, stored.vintage, stored.release_id)])
+                    if todo
+                    else None
                 )
-                if progress is not None:
-                    progress.advance(len(chunk), format_period(chunk[-1]))
-    return LoadOutcome.of(stored_all, WrittenHeadlines.combine(written), months, latest_dfile_month)
+            written += [part] if part else []
+            outcomes.update({m: "skipped: already published at this vintage" for m in done})
+            outcomes.update({m: "published" if m in part.changed_periods else "unchanged" for m in todo})
+            if month_by_month.progress is not None:
+                month_by_month.progress.advance(len(chunk), format_period(chunk[-1]))
+    for m in months:
+        if latest_dfile_month is None or m > latest_dfile_month:
+            outcomes[m] = "press release only: the d-files do not have it yet"
+    return LoadOutcome.of(stored_all, WrittenHeadlines.combine(written), months, latest_dfile_month, outcomes)
 
 
 def publish_release(settings: Settings, outcome: LoadOutcome) -> None:
-    """The headline artifact, then the release report with its charts."""
-    publish_headline(outcome)
-    publish_release_report(settings, outcome)
+    """The BI serving copy, the headline artifact, then the release report with its charts.
+
+    They read the warehouse, and DuckDB lets no reader in while another process writes, so they hold the
+    writer slot too: a load queued behind this run waits until publishing is done.
+    """
+    with single_writer():
+        publish_serving_copy(settings)
+        publish_headline(outcome)
+        publish_release_report(settings, outcome)
 
 
 def try_release(settings: Settings, period: date, vintage: date) -> LoadOutcome | None:

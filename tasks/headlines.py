@@ -233,16 +233,18 @@ def compose_headlines(con: duckdb.DuckDBPyConnection, request: HeadlineRequest) 
 
 @dataclass(frozen=True)
 class WrittenHeadlines:
-    """The headlines of a load, and how many rows of `core.release_headlines` changed."""
+    """The headlines of a load, how many rows of `core.release_headlines` changed, and for which months."""
 
     frame: pd.DataFrame
     rows_changed: int
+    changed_periods: frozenset[date] = frozenset()
 
     @classmethod
     def combine(cls, parts: list[WrittenHeadlines]) -> WrittenHeadlines:
         frames = [p.frame for p in parts if not p.frame.empty]
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HEADLINE_COLUMNS)
-        return cls(frame, sum(p.rows_changed for p in parts))
+        changed = frozenset().union(*(p.changed_periods for p in parts))
+        return cls(frame, sum(p.rows_changed for p in parts), changed)
 
     def for_period(self, period: date) -> pd.DataFrame:
         """The headlines written for `period`, oldest vintage first."""
@@ -258,14 +260,27 @@ def save_headlines(
     release_id = max((r.release_id for r in requests), default=None)
     con.register("incoming_headlines", frame)
     try:
-        (dropped,) = con.execute(statement("drop_changed_headlines")).fetchone()
-        (added,) = con.execute(statement("add_release_headlines"), {"release_id": release_id}).fetchone()
+        dropped = con.execute(statement("drop_changed_headlines")).fetchall()
+        added = con.execute(statement("add_release_headlines"), {"release_id": release_id}).fetchall()
     finally:
         con.unregister("incoming_headlines")
     if dropped or added or refresh:
         con.execute("DELETE FROM marts.release_headlines")
         con.execute(statement("mart_release_headlines"))
-    return WrittenHeadlines(frame, int(dropped) + int(added))
+    changed = frozenset(p for (p,) in added)
+    return WrittenHeadlines(frame, len(dropped) + len(added), changed)
+
+
+def months_published_at(con: duckdb.DuckDBPyConnection, months: list[date], vintage: date) -> set[date]:
+    """The months among `months` whose d-file headline at `vintage` is already written."""
+    rows = con.execute(statement("months_published_at"), {"months": months, "vintage": vintage}).fetchall()
+    return {period for (period,) in rows}
+
+
+@task(name="find-published-months", cache_policy=NO_CACHE, persist_result=False)
+def published_months(con: duckdb.DuckDBPyConnection, months: list[date], vintage: date) -> set[date]:
+    """Returns the months already published from the d-files at `vintage` (a backfill skips them)."""
+    return months_published_at(con, months, vintage)
 
 
 @task(name="write-headlines", cache_policy=NO_CACHE, persist_result=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from zeikan.periods import format_period
@@ -36,4 +36,54 @@ def publish_headline(outcome: LoadOutcome) -> str:
     """Returns the markdown published as the `release-headline` artifact."""
     markdown = headline_markdown(outcome.headlines)
     create_markdown_artifact(markdown=markdown, key=HEADLINE_KEY, description="zeikan release headline")
+    return markdown
+
+
+SUMMARY_KEY = "backfill-summary"
+OUTCOMES_KEY = "backfill-months"
+
+
+def backfill_summary_markdown(outcome: LoadOutcome) -> str:
+    """What a backfill changed: releases loaded, figures added or revised, months by outcome."""
+    counts = pd.Series(list(outcome.month_outcomes.values()), dtype="string").value_counts()
+    loaded = [
+        f"- {r.stage or 'd-files'} vintage {r.vintage}: {r.rows_changed:,} figures"
+        for r in outcome.new_releases
+    ]
+    lines = [
+        f"# Backfill {format_period(outcome.periods[0])} to {format_period(outcome.periods[-1])}",
+        "",
+        f"{len(outcome.periods)} months; {outcome.rows_changed:,} figures added or revised; "
+        f"{outcome.headlines_changed} headline rows written.",
+        "",
+        "## Releases loaded",
+        "",
+        *(loaded or ["- none new: the warehouse already held these releases"]),
+        "",
+        "## Months",
+        "",
+        "| outcome | months |",
+        "|---|---:|",
+        *(f"| {name} | {count} |" for name, count in counts.items()),
+    ]
+    return "\n".join(lines)
+
+
+@task(name="publish-backfill-summary", cache_policy=NO_CACHE, persist_result=False)
+def publish_backfill_summary(outcome: LoadOutcome) -> str:
+    """Returns the `backfill-summary` markdown; every month's outcome goes to `backfill-months`."""
+    headlines = (
+        outcome.headlines.sort_values("vintage").drop_duplicates("period", keep="last").set_index("period")
+    )
+    rows = [
+        {
+            "month": format_period(month),
+            "outcome": result,
+            "headline": str(headlines["headline"].get(month, "")),
+        }
+        for month, result in sorted(outcome.month_outcomes.items())
+    ]
+    create_table_artifact(table=rows, key=OUTCOMES_KEY, description="zeikan backfill: each month's outcome")
+    markdown = backfill_summary_markdown(outcome)
+    create_markdown_artifact(markdown=markdown, key=SUMMARY_KEY, description="zeikan backfill summary")
     return markdown

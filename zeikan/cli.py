@@ -6,18 +6,23 @@ else. The flows run in-process against the configured Prefect API (or a temporar
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from zeikan.errors import ZeikanError
 from zeikan.periods import format_period, parse_period
 from zeikan.release import LoadOutcome
+
+if TYPE_CHECKING:
+    from flows.backfill import BackfillRequest
 
 app = typer.Typer(
     name="zeikan",
@@ -152,14 +157,15 @@ def backfill(
     source: Source = None,
     warehouse: Warehouse = None,
     as_of: AsOf = None,
+    force: Annotated[bool, typer.Option("--force", help="Republish months already published.")] = False,
 ) -> None:
-    """Load every month from --start to --end; safe to repeat."""
+    """Load every month from --start to --end; safe to repeat (a rerun resumes where one stopped)."""
     from flows.backfill import backfill as backfill_flow
 
-    first, last = checked_period(start), checked_period(end)
+    request = backfill_request(checked_period(start), checked_period(end), force)
     execute(
         lambda: backfill_flow(
-            start=first, end=last, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
+            request=request, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
         )
     )
 
@@ -208,6 +214,103 @@ def release_calendar(
     out.print(f"expected now: {format_period(expected)}", highlight=False)
 
 
+@app.command()
+def docs(
+    warehouse: Warehouse = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the files (default: docs/ in the serving copy's folder)."),
+    ] = None,
+) -> None:
+    """Write the data dictionary of the marts (data_dictionary.md and .html) from the warehouse's catalog.
+
+    It documents the serving copy, which is what BI tools read, and which can be read even while a load
+    holds the pipeline's warehouse. Before the first serving copy exists it documents the warehouse itself.
+    """
+    from contextlib import AbstractContextManager
+
+    import duckdb
+    from rich.markup import escape
+
+    from tasks.dictionary import read_dictionary, write_dictionary
+    from zeikan.settings import Settings
+    from zeikan.warehouse import open_warehouse
+    from zeikan.warehouse.serving import docs_folder, serving_file, serving_reader
+
+    settings = Settings().with_overrides(warehouse=warehouse)
+    copy = serving_file(settings.serving_folder)
+    reader: AbstractContextManager[duckdb.DuckDBPyConnection]
+    if copy.exists():
+        reader, described = serving_reader(copy), copy
+    elif settings.warehouse.exists():
+        reader, described = open_warehouse(settings).reader(), settings.warehouse
+        note = f"note: no serving copy at {copy} yet; documenting {described}"
+        err.print(note, highlight=False, markup=False, soft_wrap=True)
+    else:
+        err.print(f"[bold red]error[/]: no warehouse at {escape(str(settings.warehouse))} (run a load first)")
+        raise typer.Exit(1)
+    try:
+        with reader as con:
+            dictionary = read_dictionary(con)
+    except ZeikanError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    for path in write_dictionary(dictionary, out_dir or docs_folder(settings.serving_folder)):
+        out.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    missing = dictionary.undocumented()
+    if missing:
+        err.print(f"warning: no comment on {', '.join(missing)}", highlight=False, soft_wrap=True)
+    err.print(
+        f"{described}: {len(dictionary.tables)} tables, latest vintage {dictionary.latest_vintage}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; beyond 127.0.0.1 needs PREFECT_SERVER_API_AUTH_STRING.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the Prefect API and UI.")] = 4200,
+    home: Annotated[Path, typer.Option(help="PREFECT_HOME of the server: its database and logs.")] = Path(
+        ".prefect"
+    ),
+    source: Source = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """Start a local Prefect server and process worker and register the deployments (Ctrl-C stops all)."""
+    import time
+
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    from deployments.deploy import WORK_POOL, register
+    from zeikan.serve import AUTH_SETTING, LocalPrefect
+    from zeikan.settings import Settings
+
+    local = LocalPrefect(home=home.resolve(), host=host, port=port)
+    try:
+        api_url = local.start_server()
+        settings = Settings().with_overrides(source=source, warehouse=warehouse)
+        auth = {PREFECT_API_AUTH_STRING: os.environ[AUTH_SETTING]} if os.environ.get(AUTH_SETTING) else {}
+        with temporary_settings(updates={PREFECT_API_URL: api_url, **auth}):
+            names = list(register(settings))
+        local.start_worker(WORK_POOL)
+        out.print(
+            f"Prefect UI: {local.ui_url}   deployments: {', '.join(names)}   (Ctrl-C stops)", highlight=False
+        )
+        while all(process.poll() is None for process in local.processes):
+            time.sleep(1)
+        err.print("the Prefect server or worker stopped; see the logs in " + str(local.home))
+    except ZeikanError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        local.stop()
+
+
 @app.command("make-sample", hidden=True)
 def make_sample(
     real: Annotated[Path, typer.Option("--from", help="Folder with MOF's real d-files.")],
@@ -218,6 +321,18 @@ def make_sample(
 
     for path in build_sample(real, to):
         out.print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+def backfill_request(start: str | None, end: str | None, force: bool) -> BackfillRequest:
+    """The flow's parameters, checked as the Prefect UI checks them (exit 2 with the reason)."""
+    from flows.backfill import BackfillRequest
+
+    try:
+        return BackfillRequest(start=start, end=end, force=force)
+    except ValidationError as exc:
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        err.print(f"[bold red]error[/]: {reasons}")
+        raise typer.Exit(2) from None
 
 
 def _path(path: Path | None) -> str | None:

@@ -44,6 +44,10 @@ class RunProgress:
         if self._bar is not None:
             self._bar.update(self._task, advance=steps, description=f"{self.description} {label}")
 
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if error is None and self.done < self.total:  # months with nothing to publish finish at once
+            update_progress_artifact(self._artifact, progress=100.0, description=f"{self.description}: done")
         if self._bar is not None:
             self._bar.stop()

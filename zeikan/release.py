@@ -126,6 +126,7 @@ class LoadOutcome:
     headlines: pd.DataFrame = field(repr=False)
     headlines_changed: int = 0
     dfiles_through: date | None = None
+    month_outcomes: dict[date, str] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -134,8 +135,11 @@ class LoadOutcome:
         written: WrittenHeadlines,
         periods: list[date],
         dfiles_through: date | None,
+        month_outcomes: dict[date, str] | None = None,
     ) -> LoadOutcome:
-        return cls(releases, periods, written.frame, written.rows_changed, dfiles_through)
+        return cls(
+            releases, periods, written.frame, written.rows_changed, dfiles_through, month_outcomes or {}
+        )
 
     @property
     def awaiting_dfiles(self) -> bool:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         24, ge=0, description="A backfill asks for the press releases of this many most recent months."
     )
     publish_dir: Path = Field(Path("publish"), description="Where release reports and charts are written.")
+    serving_dir: Path | None = Field(
+        None,
+        description="Where the copy BI tools read is published after each load (zeikan.duckdb, parquet/, "
+        "docs/); defaults to serving/<warehouse file's stem>/ beside the warehouse.",
+    )
 
     estat_app_id: SecretStr | None = Field(None, description="e-Stat application id (later issues).")
 
@@ -79,6 +84,16 @@ class Settings(BaseSettings):
     def raw_archive(self) -> Path:
         """Folder of raw files, content-addressed by sha256."""
         return self.raw_dir if self.raw_dir is not None else self.warehouse.parent / "raw"
+
+    @property
+    def serving_folder(self) -> Path:
+        """Folder of the serving copy: what BI tools read, replaced whole after each load.
+
+        The default is named after the warehouse file, so that the demo's warehouse (demo.duckdb) never
+        publishes over the copy of the real one beside it."""
+        if self.serving_dir is not None:
+            return self.serving_dir
+        return self.warehouse.parent / "serving" / self.warehouse.stem
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None overrides applied (command-line options beat the environment)."""
