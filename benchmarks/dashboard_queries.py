@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 VINTAGE = date(2026, 11, 25)
 TARGET_P95_MS = 50.0
@@ -63,16 +64,6 @@ def summary(times: list[float]) -> tuple[float, float, float]:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered), p95, ordered[-1]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def load_history(data: Path, warehouse: Path) -> None:

@@ -32,6 +32,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import duckdb
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 VINTAGE = date(2026, 11, 25)
 BASELINE = "baseline: transcode to UTF-8 + bare DuckDB read_csv of the 3 files"
@@ -49,16 +50,6 @@ def best_of(repeat: int, work: Callable[[int], object]) -> tuple[float, float]:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

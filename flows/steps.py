@@ -14,6 +14,7 @@ from tasks.headlines import HeadlineRequest, WrittenHeadlines, published_months,
 from tasks.parse import parse_release
 from tasks.parse_press import parse_press_release
 from tasks.publish import publish_headline
+from tasks.quarantine import quarantine_release
 from tasks.report import ReleaseReport, publish_report
 from tasks.serve import publish_serving_copy
 from tasks.statements import statement
@@ -21,32 +22,48 @@ from tasks.store import store_press_release, store_vintage
 from tasks.transform import build_marts
 from tasks.validate import is_published, validate_release
 from tasks.validate_press import validate_press_release
-from zeikan.errors import ReleaseNotPublished
+from zeikan.errors import BadInput, ReleaseNotPublished
 from zeikan.periods import add_months, format_period
 from zeikan.progress import RunProgress
-from zeikan.release import DFILES, PRESS_STAGE_OF_DIGIT, LoadOutcome, ParsedRelease, PressRelease
+from zeikan.release import DFILES, PRESS_STAGE_OF_DIGIT, LoadOutcome, ParsedRelease, PressRelease, RawFile
 from zeikan.settings import Settings
 from zeikan.single_writer import single_writer
 from zeikan.warehouse import open_warehouse
 
 
 def read_release(settings: Settings, vintage: date) -> ParsedRelease:
-    """Fetch the three d-files at once (retrying transient faults), parse them, validate them."""
+    """Fetch the three d-files at once (retrying transient faults), parse them, validate them.
+
+    Files that break a rule are quarantined, all three together, before the error goes on unchanged."""
     fetch = fetch_file.with_options(
         retries=settings.fetch_retries, retry_delay_seconds=settings.fetch_retry_delays_s
     )
     downloads = [fetch.submit(settings.source, name, settings) for name in DFILES]
-    release = parse_release([download.result() for download in downloads])
-    return validate_release(release, vintage)
+    files: list[RawFile] = []
+    try:
+        files = [download.result() for download in downloads]
+        return validate_release(parse_release(files), vintage)
+    except BadInput as refused:
+        quarantine_release(files, refused, settings.quarantine)
+        raise
 
 
 def read_press_releases(settings: Settings, months: list[date]) -> list[PressRelease]:
-    """The press releases published for `months` and the months either side, parsed and validated."""
+    """The press releases published for `months` and the months either side, parsed and validated.
+
+    A press release that breaks a rule is quarantined before the error goes on unchanged."""
     around = sorted({add_months(m, step) for m in months for step in (-1, 0, 1)})
     fetch = fetch_press_releases.with_options(
         retries=settings.fetch_retries, retry_delay_seconds=settings.fetch_retry_delays_s
     )
-    return [validate_press_release(parse_press_release(raw)) for raw in fetch(settings, around)]
+    files: list[RawFile] = []
+    try:
+        files = fetch(settings, around)
+        return [validate_press_release(parse_press_release(raw)) for raw in files]
+    except BadInput as refused:
+        named = {problem.file for problem in refused.problems}
+        quarantine_release([raw for raw in files if raw.name in named], refused, settings.quarantine)
+        raise
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class CommodityMonthly(pa.DataFrameModel):
     def groups_sum_to_total(cls, df: pd.DataFrame) -> Series[bool]:
         """MOF's press groups partition the total; if they do not add up, a column is missing or shifted."""
         groups = df[df["level"] == 1].groupby("period")["value_jpy"].sum()
-        total = df[df["level"] == 0].set_index("period")["value_jpy"]
+        total = df[df["level"] == 0].groupby("period")["value_jpy"].sum()  # a duplicated month: its own rule
         gap = (total - groups.reindex(total.index, fill_value=0)).abs()
         ok = gap <= GROUP_SUM_TOLERANCE_JPY
         is_total = df["level"] == 0

@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
@@ -22,6 +25,7 @@ from prefect.states import State
 from requests_file import FileAdapter
 
 from zeikan.errors import Problem, SourceFormatError, SourceNotFound, SourceUnavailable, TransientSourceError
+from zeikan.redact import redact_text, redact_url
 from zeikan.release import PRESS_STAGE_OF_DIGIT, RawFile, press_file_name
 from zeikan.settings import Settings
 
@@ -59,9 +63,34 @@ def archive(content: bytes, raw_dir: Path) -> tuple[str, Path]:
     return digest, path
 
 
-def download(url: str, name: str, settings: Settings) -> RawFile:
-    """Fetch one file, refusing anything over the size cap, and archive it."""
+def read_body(response: requests.Response, url: str, name: str, settings: Settings, deadline: float) -> bytes:
+    """The body as it arrives, refusing more than the size cap and giving up at the deadline.
+
+    `read1` returns whatever has arrived, so the deadline is checked as each piece comes in. A plain read
+    waits for a whole chunk, and a server that drips a byte a second never trips the read timeout.
+    """
     cap = settings.max_download_bytes
+    raw = response.raw
+    read = partial(raw.read1, decode_content=True) if isinstance(raw, urllib3.HTTPResponse) else raw.read1
+    chunks, size = [], 0
+    while chunk := read(CHUNK_BYTES):
+        size += len(chunk)
+        if size > cap:
+            raise SourceFormatError([Problem(name, f"download larger than the {cap:,}-byte cap")])
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise TransientSourceError(
+                f"{url}: download not finished within its {settings.download_deadline_s:g} s deadline "
+                f"(ZEIKAN_DOWNLOAD_DEADLINE_S; {size:,} bytes received)"
+            )
+    return b"".join(chunks)
+
+
+def download(url: str, name: str, settings: Settings) -> RawFile:
+    """Fetch one file, refusing anything over the size cap or slower than the deadline, and archive it."""
+    cap = settings.max_download_bytes
+    shown = redact_url(url)  # what messages and records say: no credentials, no query values
+    deadline = time.monotonic() + settings.download_deadline_s
     try:
         with (
             open_session(settings) as session,
@@ -70,11 +99,11 @@ def download(url: str, name: str, settings: Settings) -> RawFile:
             ) as response,
         ):
             if response.status_code in TRANSIENT_STATUS:
-                raise TransientSourceError(f"{url}: HTTP {response.status_code} {response.reason}")
+                raise TransientSourceError(f"{shown}: HTTP {response.status_code} {response.reason}")
             if response.status_code in NOT_FOUND_STATUS:
-                raise SourceNotFound(f"{url}: HTTP {response.status_code} {response.reason}")
+                raise SourceNotFound(f"{shown}: HTTP {response.status_code} {response.reason}")
             if response.status_code != 200:
-                raise SourceUnavailable(f"{url}: HTTP {response.status_code} {response.reason}")
+                raise SourceUnavailable(f"{shown}: HTTP {response.status_code} {response.reason}")
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > cap:
                 raise SourceFormatError(
@@ -86,25 +115,24 @@ def download(url: str, name: str, settings: Settings) -> RawFile:
                         )
                     ]
                 )
-            chunks, size = [], 0
-            for chunk in response.iter_content(CHUNK_BYTES):
-                size += len(chunk)
-                if size > cap:
-                    raise SourceFormatError([Problem(name, f"download larger than the {cap:,}-byte cap")])
-                chunks.append(chunk)
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        raise TransientSourceError(f"{url}: {type(exc).__name__}: {exc}") from exc
+            content = read_body(response, shown, name, settings, deadline)
+    except (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+        urllib3.exceptions.HTTPError,  # raised by read_body's reads: a cut, reset or timed-out body
+    ) as exc:
+        raise TransientSourceError(f"{shown}: {type(exc).__name__}: {redact_text(str(exc))}") from exc
     except requests.TooManyRedirects as exc:
-        raise SourceUnavailable(f"{url}: too many redirects") from exc
+        raise SourceUnavailable(f"{shown}: too many redirects") from exc
     except OSError as exc:  # file:// sources: a missing file or a directory without it
-        raise SourceUnavailable(f"{url}: {exc.strerror or exc}") from exc
+        raise SourceUnavailable(f"{shown}: {redact_text(str(exc.strerror or exc))}") from exc
     except ValueError as exc:  # a URL requests cannot use (e.g. file://host/...)
-        raise SourceUnavailable(f"{url}: {exc}") from exc
-    content = b"".join(chunks)
+        raise SourceUnavailable(f"{shown}: {redact_text(str(exc))}") from exc
     digest, path = archive(content, settings.raw_archive)
     return RawFile(
         name=name,
-        url=url,
+        url=shown,
         sha256=digest,
         size=len(content),
         fetched_at=datetime.now(UTC),

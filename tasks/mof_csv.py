@@ -17,8 +17,12 @@ from zeikan.errors import Problem, SourceFormatError
 from zeikan.release import RawFile
 
 MONTH_CELL = r"[0-9]{4}/(0[1-9]|1[0-2])"
-INTEGER_CELL = r"-?[0-9]+"
-DECIMAL_CELL = r"-?[0-9]+(\.[0-9]+)?"
+# Fifteen digits hold any MOF figure (¥10^15 thousand is a thousand times Japan's yearly trade) and keep
+# thousand yen x 1000 inside int64; a longer number is not a figure but a damaged cell.
+MAX_DIGITS = 15
+INTEGER_CELL = rf"-?[0-9]{{1,{MAX_DIGITS}}}"
+DECIMAL_CELL = rf"-?[0-9]{{1,{MAX_DIGITS}}}(\.[0-9]{{1,6}})?"
+OVERLONG_CELL = rf"-?[0-9]{{{MAX_DIGITS + 1},}}(\.[0-9]+)?"
 NOT_APPLICABLE = "-"
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_PROBLEMS = 50
@@ -31,6 +35,14 @@ def decode_cp932(raw: RawFile) -> str:
     content = raw.content.removeprefix(UTF8_BOM)
     if not content.strip():
         raise SourceFormatError([Problem(raw.name, "file is empty")])
+    if not content.endswith((b"\n", b"\r")):  # MOF ends every line, the last one too
+        lines = content.count(b"\n") + 1
+        last = content.rsplit(b"\n", 1)[-1].decode("cp932", errors="replace")
+        month = re.match(MONTH_CELL, last)
+        where = f"{month.group(0)} (line {lines})" if month else f"line {lines}"
+        raise SourceFormatError(
+            [Problem(raw.name, "file ends inside a row: it was cut off", row=where, value=last[-20:])]
+        )
     try:
         return content.decode("cp932")
     except UnicodeDecodeError as exc:
@@ -131,6 +143,21 @@ def month_rows(grid: Grid, file: str, header_line: int) -> pd.DataFrame:
     Anything else below the header (a footnote, a stray row, a fullwidth month) is a format error, and so
     is a month row with more or fewer fields than the header row (a shifted or truncated row).
     """
+    above = grid.cells.loc[: header_line - 1]
+    misplaced = above.index[above[0].str.fullmatch(MONTH_CELL)]
+    if len(misplaced):
+        raise SourceFormatError(
+            [
+                Problem(
+                    file,
+                    "month row above the header row (Years/Months)",
+                    row=f"line {line}",
+                    column="1",
+                    value=above.at[line, 0],
+                )
+                for line in misplaced[:MAX_PROBLEMS]
+            ]
+        )
     body = grid.cells.loc[header_line + 1 :]
     is_month = body[0].str.fullmatch(MONTH_CELL)
     is_blank = (body == "").all(axis=1)
@@ -189,6 +216,7 @@ def parse_numbers(
     matrix = cells.to_numpy(dtype=object)
     flat = pd.Series(matrix.ravel(), dtype="string")
     numeric = flat.str.fullmatch(pattern).to_numpy(dtype=bool)
+    overlong = flat.str.fullmatch(OVERLONG_CELL).to_numpy(dtype=bool)
     dash = (flat == NOT_APPLICABLE).to_numpy(dtype=bool)
     bad = np.flatnonzero(~(numeric | dash))
     if len(bad):
@@ -197,7 +225,13 @@ def parse_numbers(
         for position in bad[:MAX_PROBLEMS]:
             line = int(cells.index[position // n_cols])
             col = int(cells.columns[position % n_cols])
-            rule = "empty cell" if flat.iloc[position] == "" else "not a number (digits, or '-' for none)"
+            rule = (
+                "empty cell"
+                if flat.iloc[position] == ""
+                else f"number longer than {MAX_DIGITS} digits"
+                if overlong[position]
+                else "not a number (digits, or '-' for none)"
+            )
             problems.append(
                 Problem(
                     file,

@@ -30,6 +30,7 @@ YEN_PER_THOUSAND = 1000
 TITLE_OF_DIRECTION = {"export": ("（輸出）", "(Export)"), "import": ("（輸入）", "(Import)")}
 VALUE_LABEL, QUANTITY_LABEL = "金額", "数量"
 NINE_PRESS_GROUPS = 9
+WORLD_COLUMNS = ("Years/Months", "Exp-Total", "Imp-Total")
 
 
 def parse_world(raw: RawFile) -> WorldTrade:
@@ -37,6 +38,17 @@ def parse_world(raw: RawFile) -> WorldTrade:
     grid = read_grid(raw)
     require_title(grid, raw.name, "《世界》", "【月別】", "WORLD", "a thousand yen")
     header = find_row(grid, raw.name, "Years/Months", "Exp-Total", "Imp-Total")
+    if grid.fields.at[header] != len(WORLD_COLUMNS):
+        raise SourceFormatError(
+            [
+                Problem(
+                    raw.name,
+                    f"header row has {grid.fields.at[header]} fields; d41ma has {len(WORLD_COLUMNS)} "
+                    "(Years/Months, Exp-Total, Imp-Total)",
+                    row=f"line {header}",
+                )
+            ]
+        )
     months = month_rows(grid, raw.name, header)
     values = parse_numbers(
         months[[1, 2]], months, raw.name, {1: "2 Exp-Total", 2: "3 Imp-Total"}, integers=True

@@ -25,7 +25,8 @@ from zeikan.release import PRESS_STAGE_OF_DIGIT, PressRelease, RawFile
 YEN_PER_MILLION = 1_000_000
 FILE_NAME = re.compile(r"(?P<year>[0-9]{4})(?P<month>0[1-9]|1[0-2])(?P<digit>[1245])e\.xml")
 LEVEL = re.compile(r"[0-9]")
-AMOUNT = re.compile(r"(?P<negative>△)?(?P<digits>[0-9]{1,3}(,[0-9]{3})*)")
+# Up to 999,999,999,999 million yen: more than any month's trade, and safely inside int64 as yen.
+AMOUNT = re.compile(r"(?P<negative>△)?(?P<digits>[0-9]{1,3}(,[0-9]{3}){0,3})")
 RATE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 WORLD_PAGE_TITLE = {
     "export": "Exports by Principal Commodity(WORLD)",

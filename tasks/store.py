@@ -16,6 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.statements import statement
+from zeikan.redact import redact_url
 from zeikan.release import ParsedRelease, PressRelease, RawFile
 
 CATALOG_COLUMNS = [
@@ -136,13 +137,14 @@ def record_release(
     kind: str,
     stage: str | None,
 ) -> None:
+    """Record the load and its raw files; URLs are kept without credentials or query values."""
     con.execute(
         RECORD_RELEASE,
-        [release_id, vintage, period, source, datetime.now(UTC), rows_changed, kind, stage],
+        [release_id, vintage, period, redact_url(source), datetime.now(UTC), rows_changed, kind, stage],
     )
     con.executemany(
         RECORD_FILE,
-        [[release_id, f.name, f.url, f.sha256, f.size, f.fetched_at] for f in files],
+        [[release_id, f.name, redact_url(f.url), f.sha256, f.size, f.fetched_at] for f in files],
     )
 
 

@@ -183,9 +183,30 @@ def require_same_latest_month(release: ParsedRelease) -> None:
         raise ReleaseNotPublished(f"the source is part-way through an update ({shown}); try again later")
 
 
+def same_months_problems(release: ParsedRelease) -> list[Problem]:
+    """d51ma and d61ma cover the same months (MOF prints both from 1988-01); a file missing its first
+    years would otherwise pass every rule that looks at one file at a time."""
+    exports, imports = release.exports.frame, release.imports.frame
+    first = {
+        t.file: None if t.frame.empty else t.frame["period"].min() for t in (release.exports, release.imports)
+    }
+    if exports.empty or imports.empty or len(set(first.values())) == 1:
+        return []
+    later = max(first, key=lambda f: first[f])
+    return [
+        Problem(
+            later,
+            "must begin in the same month as the other commodity file "
+            f"({', '.join(f'{f} begins {p:%Y/%m}' for f, p in first.items())})",
+            row="first month",
+        )
+    ]
+
+
 def check_release(release: ParsedRelease, as_of: date) -> ParsedRelease:
     """The release unchanged if every rule holds; otherwise `ValidationFailed` listing every problem."""
     problems = world_problems(release.world)
+    problems += same_months_problems(release)
     problems += commodity_problems(release.exports) + commodity_problems(release.imports)
     problems += future_problems(release, as_of)
     if not problems:

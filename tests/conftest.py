@@ -128,8 +128,11 @@ def source_copy(mof_data: Path, tmp_path: Path) -> Callable[..., Path]:
     return lambda edits=None: copy_source(mof_data, tmp_path / f"source{next(counter)}", edits)
 
 
-def run_cli(args: list[str], api_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the installed `zeikan` command as a separate process against the session's Prefect API."""
-    env = {**os.environ, "PREFECT_API_URL": api_url}
+def run_cli(
+    args: list[str], api_url: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `zeikan` command as a separate process against the session's Prefect API,
+    with `env` added to its environment (settings for that one process)."""
+    env = {**os.environ, "PREFECT_API_URL": api_url, **(env or {})}
     command = shutil.which("zeikan") or str(Path(sys.executable).with_name("zeikan"))
     return subprocess.run([command, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)

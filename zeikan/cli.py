@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from zeikan.errors import ZeikanError
 from zeikan.periods import format_period, parse_period
+from zeikan.redact import redact_text
 from zeikan.release import LoadOutcome
 
 if TYPE_CHECKING:
@@ -52,10 +54,16 @@ def execute(work: Callable[[], LoadOutcome]) -> None:
     try:
         outcome = work()
     except ZeikanError as exc:
-        err.print(f"[bold red]error[/]: {exc}", highlight=False, markup=True)
+        # The message quotes cells from the file and names paths: print it as is, one line per line.
+        err.print(
+            f"[bold red]error[/]: {escape(redact_text(str(exc)))}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
+        )
         raise typer.Exit(exc.exit_code) from None
     except Exception:
-        err.print(traceback.format_exc(), highlight=False, markup=False)
+        err.print(redact_text(traceback.format_exc()), highlight=False, markup=False)
         err.print("[bold red]error[/]: unexpected failure (see above)")
         raise typer.Exit(1) from None
     report(outcome)
@@ -104,7 +112,7 @@ def vintage_of(as_of: str | None) -> date | None:
     try:
         return date.fromisoformat(as_of)
     except ValueError:
-        err.print(f"[bold red]error[/]: --as-of {as_of!r} is not a date YYYY-MM-DD")
+        err.print(f"[bold red]error[/]: --as-of {escape(repr(as_of))} is not a date YYYY-MM-DD")
         raise typer.Exit(2) from None
 
 
@@ -115,7 +123,7 @@ def checked_period(text: str | None) -> str | None:
     try:
         return format_period(parse_period(text))
     except ZeikanError as exc:
-        err.print(f"[bold red]error[/]: {exc}")
+        err.print(f"[bold red]error[/]: {escape(str(exc))}")  # it quotes what the user typed
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -124,10 +132,17 @@ def demo(warehouse: Warehouse = None, as_of: AsOf = None) -> None:
     """Run the monthly release flow over the bundled sample release (no network) and print the headline."""
     from flows.monthly_release import monthly_release
     from zeikan.sample import sample_dir
+    from zeikan.settings import Settings
+    from zeikan.warehouse.serving import serving_file
 
     target = warehouse or DEMO_WAREHOUSE
-    execute(lambda: monthly_release(source=str(sample_dir()), warehouse=str(target), as_of=vintage_of(as_of)))
-    err.print(f"warehouse: {target} (BI tools: read the marts schema)", highlight=False)
+    vintage = vintage_of(as_of)  # a malformed date is exit 2 before any work
+    execute(lambda: monthly_release(source=str(sample_dir()), warehouse=str(target), as_of=vintage))
+    serving = serving_file(Settings().with_overrides(warehouse=target).serving_folder)
+    err.print(f"warehouse: {target} (the pipeline's own file)", highlight=False, soft_wrap=True)
+    err.print(
+        f"BI tools: read {serving} (read-only serving copy, schema marts)", highlight=False, soft_wrap=True
+    )
 
 
 @app.command()
@@ -142,12 +157,8 @@ def run(
     """Load one release: the given month (exit 3 while unpublished) or the newest the source has."""
     from flows.monthly_release import monthly_release
 
-    month = checked_period(period)
-    execute(
-        lambda: monthly_release(
-            period=month, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
-        )
-    )
+    month, vintage = checked_period(period), vintage_of(as_of)
+    execute(lambda: monthly_release(period=month, source=source, warehouse=_path(warehouse), as_of=vintage))
 
 
 @app.command()
@@ -162,12 +173,8 @@ def backfill(
     """Load every month from --start to --end; safe to repeat (a rerun resumes where one stopped)."""
     from flows.backfill import backfill as backfill_flow
 
-    request = backfill_request(checked_period(start), checked_period(end), force)
-    execute(
-        lambda: backfill_flow(
-            request=request, source=source, warehouse=_path(warehouse), as_of=vintage_of(as_of)
-        )
-    )
+    request, vintage = backfill_request(checked_period(start), checked_period(end), force), vintage_of(as_of)
+    execute(lambda: backfill_flow(request=request, source=source, warehouse=_path(warehouse), as_of=vintage))
 
 
 @app.command("calendar")

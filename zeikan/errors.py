@@ -7,6 +7,7 @@ column and the rule that failed, so an operator can open the raw file and see it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,17 @@ class ZeikanError(Exception):
 
 
 class BadInput(ZeikanError):
-    """The source file breaks a rule: exit 2, and nothing is written to the warehouse."""
+    """The source file breaks a rule: exit 2, and nothing is written to the warehouse.
+
+    `quarantined` is the folder where the refused raw files and every problem were kept, once they are
+    (tasks/quarantine.py); the message then ends by saying where.
+    """
 
     exit_code = 2
 
     def __init__(self, problems: list[Problem], limit: int = 20) -> None:
         self.problems = list(problems)
+        self.quarantined: Path | None = None
         shown = "\n".join(f"  - {p}" for p in self.problems[:limit])
         more = len(self.problems) - limit
         tail = f"\n  ... and {more} more" if more > 0 else ""
@@ -49,8 +55,14 @@ class BadInput(ZeikanError):
 
     headline = "bad input"
 
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.quarantined is None:
+            return text
+        return f"{text}\n  raw files and problems kept in quarantine: {self.quarantined}"
+
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.problems,))
+        return (type(self), (self.problems,), {"quarantined": self.quarantined})
 
 
 class SourceFormatError(BadInput):

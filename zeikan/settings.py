@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     max_download_bytes: int = Field(
         20_000_000, gt=0, description="A d-file is ~0.4 MB; anything far larger is not the file we asked for."
     )
+    download_deadline_s: float = Field(
+        300.0,
+        gt=0,
+        description="Longest a single download may take in all (a server dripping bytes never times out).",
+    )
     fetch_retries: int = Field(3, ge=0)
     fetch_retry_delays_s: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0])
 
@@ -79,6 +84,22 @@ class Settings(BaseSettings):
         else:
             return file_url(self.source, f"press/{name}")
         return file_url(base, name)
+
+    quarantine_dir: Path | None = Field(
+        None,
+        description="Where raw files that failed parsing or validation are kept with their problems; "
+        "defaults to quarantine/ beside the warehouse.",
+    )
+    lock_wait_s: float = Field(
+        600.0, ge=0, description="How long a run waits for another process to release the warehouse file."
+    )
+
+    @property
+    def quarantine(self) -> Path:
+        """Folder of rejected raw files, one sub-folder per rejection."""
+        return (
+            self.quarantine_dir if self.quarantine_dir is not None else self.warehouse.parent / "quarantine"
+        )
 
     @property
     def raw_archive(self) -> Path:

@@ -21,6 +21,7 @@ from defusedxml.common import DefusedXmlException
 
 from tasks.parse_press import parse_press
 from tests.conftest import REPO, raw_file
+from tests.printed import printed_amount, printed_count, printed_rate
 from zeikan.errors import Problem, SourceFormatError
 from zeikan.release import PressRelease
 
@@ -36,31 +37,6 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>'
 
 
 # --- independent readings -------------------------------------------------------------------------
-
-
-def printed_amount(text: str | None) -> int | None:
-    """Million yen as MOF prints it (`△378,673`) → yen; `-` or blank → None."""
-    cell = (text or "").strip()
-    if cell in ("", "-"):
-        return None
-    sign = -1 if cell.startswith("△") else 1
-    digits = cell.removeprefix("△").replace(",", "")
-    assert digits.isascii() and digits.isdigit(), cell
-    return sign * int(digits) * MILLION
-
-
-def printed_quantity(text: str | None) -> float | None:
-    cell = (text or "").strip()
-    if cell in ("", "-"):
-        return None
-    digits = cell.replace(",", "")
-    assert digits.isascii() and digits.isdigit(), cell
-    return float(digits)
-
-
-def printed_rate(text: str | None) -> float | None:
-    cell = (text or "").strip()
-    return None if cell in ("", "-") else float(cell)
 
 
 def csv_amount(cell: str) -> int:
@@ -101,7 +77,7 @@ def printed_items(content: bytes, page: str) -> list[Item]:
             name=(item.findtext("shuyoshohin") or "").strip(),
             level_printed=int((item.findtext("shuyoshohinbunrui") or "").strip()),
             unit=(item.findtext("tani") or "").strip() or None,
-            quantity=printed_quantity(item.findtext("suryo")),
+            quantity=printed_count(item.findtext("suryo")),
             value_jpy=printed_amount(item.findtext("kagaku")),
             share_pct=printed_rate(item.findtext("koseihi")),
             yoy_pct=printed_rate(item.findtext("kagakunobiritsu")),

@@ -29,6 +29,11 @@ def test_demo_loads_the_bundled_sample_and_prints_the_headline(prefect_api, tmp_
         ).fetchall()
     assert (str(first), str(last)) == ("2023-01-01", "2026-05-01")
     assert stored == [("preliminary", first_print), ("confirmed", latest)]
+    serving = tmp_path / "warehouse" / "serving" / "demo" / "zeikan.duckdb"
+    said = f"BI tools: read {serving.relative_to(tmp_path)} (read-only serving copy, schema marts)"
+    assert said in result.stderr
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("SELECT max(period) FROM marts.trade_balance_monthly").fetchone()[0] == last
     reports = list((tmp_path / "publish" / "2026-05").glob("*-confirmed/report.md"))
     assert len(reports) == 1 and (reports[0].parent / "balance_24m.png").stat().st_size > 10_000
     checker = real_data_dir().parent.parent / "tools" / "contract_check.py"

@@ -14,5 +14,5 @@ __all__ = ["DuckDBFileWarehouse", "WarehouseBusy", "open_warehouse"]
 
 
 def open_warehouse(settings: Settings) -> DuckDBFileWarehouse:
-    """The warehouse configured in `settings`."""
-    return DuckDBFileWarehouse(settings.warehouse)
+    """The warehouse configured in `settings` (waiting up to `lock_wait_s` for a busy file)."""
+    return DuckDBFileWarehouse(settings.warehouse, lock_wait_s=settings.lock_wait_s)
