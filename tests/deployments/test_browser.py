@@ -69,6 +69,32 @@ def month_field(page, title: str):
     return page.get_by_text(title, exact=True).locator("xpath=following::textarea[1]")
 
 
+def fill_months(page, first: str, last: str) -> None:
+    """Type both months and see that they stay typed: the form renders the deployment's parameter schema
+    as it arrives, and a value typed into a box that is then rendered again is lost."""
+    for _ in range(20):
+        month_field(page, "First month").fill(first)
+        month_field(page, "Last month").fill(last)
+        page.wait_for_timeout(500)
+        typed = [month_field(page, title).input_value() for title in ("First month", "Last month")]
+        if typed == [first, last]:
+            return
+    raise AssertionError(f"the form did not keep the months {first}, {last}")
+
+
+def submitted_run(page, deployment_id, before: set, name: str) -> object:
+    """The run the form's Submit created; if none appears, a screenshot and the page's text say why."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        new = [r for r in runs_of(deployment_id) if r.id not in before]
+        if new:
+            return new[0]
+        page.wait_for_timeout(500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-not-submitted.png"), full_page=True)
+    raise AssertionError(f"Submit created no run; the page said: {page.inner_text('body')[:2000]}")
+
+
 def runs_of(deployment_id) -> list:
     with get_client(sync_client=True) as client:
         return client.read_flow_runs(
@@ -80,18 +106,19 @@ def test_an_operator_starts_a_backfill_from_the_ui_form(on_server, browser):
     deployment_id = on_server.deployments["backfill"]
     before = {run.id for run in runs_of(deployment_id)}
     page = open_custom_run(browser, on_server)
-    month_field(page, "First month").fill("2023-01")
-    month_field(page, "Last month").fill("2023-03")
+    fill_months(page, "2023-01", "2023-03")
     page.get_by_role("button", name="Submit").click()
+    run_id = submitted_run(page, deployment_id, before, "backfill-form").id
 
     deadline, run = time.monotonic() + 240, None
     while time.monotonic() < deadline:
-        new = [r for r in runs_of(deployment_id) if r.id not in before]
-        if new and new[0].state is not None and new[0].state.is_final():
-            run = new[0]
+        with get_client(sync_client=True) as client:
+            current = client.read_flow_run(run_id)
+        if current.state is not None and current.state.is_final():
+            run = current
             break
         page.wait_for_timeout(1000)
-    assert run is not None, "the run started from the UI did not finish"
+    assert run is not None, f"the run started from the UI did not finish: {current.state}"
     assert run.state.is_completed(), run.state
     assert run.parameters["request"]["start"] == "2023-01" and run.parameters["request"]["end"] == "2023-03"
 
@@ -117,8 +144,7 @@ def test_a_malformed_month_typed_in_the_form_is_refused(on_server, browser):
     deployment_id = on_server.deployments["backfill"]
     before = len(runs_of(deployment_id))
     page = open_custom_run(browser, on_server)
-    month_field(page, "First month").fill("2026-13")
-    month_field(page, "Last month").fill("2026-12")
+    fill_months(page, "2026-13", "2026-12")
     page.get_by_role("button", name="Submit").click()
     page.get_by_text(re.compile(r"match|pattern|invalid", re.IGNORECASE)).first.wait_for(timeout=30_000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
