@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tasks.extract import fetch_file, fetch_press_releases
+from tasks.extract import fetch_file, fetch_press_releases, retrying
 from tasks.headlines import HeadlineRequest, WrittenHeadlines, published_months, write_headlines
 from tasks.parse import parse_release
 from tasks.parse_press import parse_press_release
@@ -35,9 +35,7 @@ def read_release(settings: Settings, vintage: date) -> ParsedRelease:
     """Fetch the three d-files at once (retrying transient faults), parse them, validate them.
 
     Files that break a rule are quarantined, all three together, before the error goes on unchanged."""
-    fetch = fetch_file.with_options(
-        retries=settings.fetch_retries, retry_delay_seconds=settings.fetch_retry_delays_s
-    )
+    fetch = retrying(fetch_file, settings)
     downloads = [fetch.submit(settings.source, name, settings) for name in DFILES]
     files: list[RawFile] = []
     try:
@@ -53,9 +51,7 @@ def read_press_releases(settings: Settings, months: list[date]) -> list[PressRel
 
     A press release that breaks a rule is quarantined before the error goes on unchanged."""
     around = sorted({add_months(m, step) for m in months for step in (-1, 0, 1)})
-    fetch = fetch_press_releases.with_options(
-        retries=settings.fetch_retries, retry_delay_seconds=settings.fetch_retry_delays_s
-    )
+    fetch = retrying(fetch_press_releases, settings)
     files: list[RawFile] = []
     try:
         files = fetch(settings, around)

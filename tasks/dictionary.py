@@ -21,6 +21,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from zeikan.markdown import markdown_cell, markdown_table
 from zeikan.warehouse.serving import PROVENANCE_TABLE, SCHEMA, identifier, replacing, serving_reader
 
 DICTIONARY_KEY = "data-dictionary"
@@ -116,24 +117,24 @@ INTRO = (
 )
 
 
-def markdown_cell(text: str) -> str:
-    """Text that stays inside one Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def render_markdown(dictionary: DataDictionary) -> str:
     """The dictionary as one Markdown page: an overview table, then one section per table."""
     lines = [f"# {TITLE}", "", INTRO, "", as_of_sentence(dictionary), ""]
-    lines += ["| table | rows | what |", "|---|---:|---|"]
-    lines += [f"| `{t.qualified}` | {t.rows:,} | {markdown_cell(t.comment)} |" for t in dictionary.tables]
+    lines += markdown_table(
+        ("table", "rows", "what"),
+        ((f"`{t.qualified}`", f"{t.rows:,}", markdown_cell(t.comment)) for t in dictionary.tables),
+        right={"rows"},
+    )
     for table in dictionary.tables:
         lines += ["", f"## `{table.qualified}`", "", markdown_cell(table.comment), ""]
         lines += [f"{table.rows:,} rows.", ""]
-        lines += ["| column | type | nullable | meaning |", "|---|---|---|---|"]
-        lines += [
-            f"| `{c.name}` | {c.data_type} | {'yes' if c.nullable else 'no'} | {markdown_cell(c.comment)} |"
-            for c in table.columns
-        ]
+        lines += markdown_table(
+            ("column", "type", "nullable", "meaning"),
+            (
+                (f"`{c.name}`", c.data_type, "yes" if c.nullable else "no", markdown_cell(c.comment))
+                for c in table.columns
+            ),
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -11,9 +11,11 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 from urllib.parse import urljoin
 
 import requests
@@ -32,6 +34,8 @@ from zeikan.settings import Settings
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 NOT_FOUND_STATUS = frozenset({404, 410})
 CHUNK_BYTES = 64 * 1024
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def file_url(source: str, name: str) -> str:
@@ -146,14 +150,28 @@ def is_transient(task: Task, task_run: TaskRun, state: State) -> bool:
     return isinstance(state.data, TransientSourceError)
 
 
-@task(
-    name="fetch-file",
-    retries=3,
-    retry_delay_seconds=[2, 5, 15],
-    retry_condition_fn=is_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
+def fetching(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """How a download task is declared: retried only on transient faults, as often and as late as
+    `Settings` says by default, and never cached (each run must ask the server again)."""
+    fields = Settings.model_fields
+    return task(
+        name=name,
+        retries=fields["fetch_retries"].get_default(),
+        retry_delay_seconds=fields["fetch_retry_delays_s"].get_default(call_default_factory=True),
+        retry_condition_fn=is_transient,
+        cache_policy=NO_CACHE,
+        persist_result=False,
+    )
+
+
+def retrying(fetch: Task[P, R], settings: Settings) -> Task[P, R]:
+    """`fetch` with the run's retries (ZEIKAN_FETCH_RETRIES, ZEIKAN_FETCH_RETRY_DELAYS_S)."""
+    return fetch.with_options(
+        retries=settings.fetch_retries, retry_delay_seconds=settings.fetch_retry_delays_s
+    )
+
+
+@fetching("fetch-file")
 def fetch_file(source: str, name: str, settings: Settings) -> RawFile:
     """Returns the file `name` under `source`, archived by sha256."""
     return download(file_url(source, name), name, settings)
@@ -172,14 +190,7 @@ def press_release_files(settings: Settings, months: list[date], stages: tuple[st
     return found
 
 
-@task(
-    name="fetch-press-releases",
-    retries=3,
-    retry_delay_seconds=[2, 5, 15],
-    retry_condition_fn=is_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
+@fetching("fetch-press-releases")
 def fetch_press_releases(
     settings: Settings, months: list[date], stages: tuple[str, ...] = tuple(PRESS_STAGE_OF_DIGIT.values())
 ) -> list[RawFile]:

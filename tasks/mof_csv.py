@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -144,37 +145,15 @@ def month_rows(grid: Grid, file: str, header_line: int) -> pd.DataFrame:
     is a month row with more or fewer fields than the header row (a shifted or truncated row).
     """
     above = grid.cells.loc[: header_line - 1]
-    misplaced = above.index[above[0].str.fullmatch(MONTH_CELL)]
+    misplaced = above[0][above[0].str.fullmatch(MONTH_CELL)]
     if len(misplaced):
-        raise SourceFormatError(
-            [
-                Problem(
-                    file,
-                    "month row above the header row (Years/Months)",
-                    row=f"line {line}",
-                    column="1",
-                    value=above.at[line, 0],
-                )
-                for line in misplaced[:MAX_PROBLEMS]
-            ]
-        )
+        refuse_rows(file, "month row above the header row (Years/Months)", misplaced)
     body = grid.cells.loc[header_line + 1 :]
     is_month = body[0].str.fullmatch(MONTH_CELL)
     is_blank = (body == "").all(axis=1)
-    stray = body.index[~is_month & ~is_blank]
+    stray = body[0][~is_month & ~is_blank]
     if len(stray):
-        raise SourceFormatError(
-            [
-                Problem(
-                    file,
-                    "row below the header is neither a month (YYYY/MM) nor blank",
-                    row=f"line {line}",
-                    column="1",
-                    value=body.at[line, 0],
-                )
-                for line in stray[:MAX_PROBLEMS]
-            ]
-        )
+        refuse_rows(file, "row below the header is neither a month (YYYY/MM) nor blank", stray)
     months = body[is_month]
     if months.empty:
         raise SourceFormatError(
@@ -192,6 +171,16 @@ def month_rows(grid: Grid, file: str, header_line: int) -> pd.DataFrame:
             ]
         )
     return months[list(range(expected))]
+
+
+def refuse_rows(file: str, rule: str, first_cells: pd.Series) -> NoReturn:
+    """Refuse the rows whose first cells (indexed by line) break `rule`, naming up to MAX_PROBLEMS."""
+    raise SourceFormatError(
+        [
+            Problem(file, rule, row=f"line {line}", column="1", value=cell)
+            for line, cell in first_cells.iloc[:MAX_PROBLEMS].items()
+        ]
+    )
 
 
 def periods_of(months: pd.DataFrame) -> pd.Series:

@@ -34,6 +34,12 @@ WORLD_PAGE_TITLE = {
 }
 
 
+def printed(text: str | None) -> str | None:
+    """A cell's text, or None where MOF prints nothing (`-`, or an empty element)."""
+    cell = (text or "").strip()
+    return None if cell in ("", "-") else cell
+
+
 class PressPage:
     """Reads one page's cells, naming the place in any problem: `pg1 export/sogakutonen`."""
 
@@ -45,8 +51,8 @@ class PressPage:
 
     def amount(self, text: str | None, where: str) -> int | None:
         """Million yen as printed (`9,511,555`, `△378,673`, `-`) → yen."""
-        cell = (text or "").strip()
-        if cell in ("", "-"):
+        cell = printed(text)
+        if cell is None:
             return None
         found = AMOUNT.fullmatch(cell)
         if found is None:
@@ -58,8 +64,8 @@ class PressPage:
 
     def quantity(self, text: str | None, where: str) -> float | None:
         """A quantity as printed, in the item's printed unit (`5,754,373`), or None."""
-        cell = (text or "").strip()
-        if cell in ("", "-"):
+        cell = printed(text)
+        if cell is None:
             return None
         found = AMOUNT.fullmatch(cell)
         if found is None or found["negative"]:
@@ -75,32 +81,30 @@ class PressPage:
 
     def rate(self, text: str | None, where: str) -> float | None:
         """A printed percentage (`17.0`, `-42.8`) or None for `-`."""
-        cell = (text or "").strip()
-        if cell in ("", "-"):
+        cell = printed(text)
+        if cell is None:
             return None
         if RATE.fullmatch(cell) is None:
             raise self.problem(where, "not a percentage", cell)
         return float(cell)
 
 
+def printed_date(text: str | None, file: str, layout: str, rule: str) -> date:
+    """A date printed on page 1 in `layout` (strptime's), or a problem saying `rule`."""
+    try:
+        return datetime.strptime((text or "").strip(), layout).date()
+    except ValueError as exc:
+        raise SourceFormatError([Problem(file, rule, row="pg1", value=text)]) from exc
+
+
 def month_of(text: str | None, file: str) -> date:
     """`May 2026` → date(2026, 5, 1)."""
-    try:
-        return datetime.strptime((text or "").strip(), "%B %Y").date()
-    except ValueError as exc:
-        raise SourceFormatError(
-            [Problem(file, "not a month like 'May 2026'", row="pg1", value=text)]
-        ) from exc
+    return printed_date(text, file, "%B %Y", "not a month like 'May 2026'")
 
 
 def release_day(text: str | None, file: str) -> date:
     """`June 17, 2026` → date(2026, 6, 17): kohyoymd, the day MOF published the release."""
-    try:
-        return datetime.strptime((text or "").strip(), "%B %d, %Y").date()
-    except ValueError as exc:
-        raise SourceFormatError(
-            [Problem(file, "release date (kohyoymd) is not like 'June 17, 2026'", row="pg1", value=text)]
-        ) from exc
+    return printed_date(text, file, "%B %d, %Y", "release date (kohyoymd) is not like 'June 17, 2026'")
 
 
 def parse_totals(root: ElementTree.Element, file: str, period: date) -> pd.DataFrame:

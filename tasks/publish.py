@@ -7,6 +7,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from zeikan.markdown import markdown_table
 from zeikan.periods import format_period
 from zeikan.release import LoadOutcome
 
@@ -25,9 +26,13 @@ def headline_markdown(headlines: pd.DataFrame) -> str:
         lines += [str(latest["drivers"]), ""]
     lines += [f"Vintage {latest['vintage']}, stage `{latest['stage']}`.", ""]
     if len(frame) > 1:
-        lines += ["| month | vintage | stage | headline |", "|---|---|---|---|"]
-        for row in frame.tail(TABLE_ROWS_SHOWN).itertuples():
-            lines.append(f"| {format_period(row.period)} | {row.vintage} | {row.stage} | {row.headline} |")
+        lines += markdown_table(
+            ("month", "vintage", "stage", "headline"),
+            (
+                (format_period(row.period), row.vintage, row.stage, row.headline)
+                for row in frame.tail(TABLE_ROWS_SHOWN).itertuples()
+            ),
+        )
     return "\n".join(lines)
 
 
@@ -62,9 +67,7 @@ def backfill_summary_markdown(outcome: LoadOutcome) -> str:
         "",
         "## Months",
         "",
-        "| outcome | months |",
-        "|---|---:|",
-        *(f"| {name} | {count} |" for name, count in counts.items()),
+        *markdown_table(("outcome", "months"), counts.items(), right={"months"}),
     ]
     return "\n".join(lines)
 

@@ -38,6 +38,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.headlines import STAGES, headline, readable_name
 from zeikan.errors import InvalidRequest
+from zeikan.markdown import markdown_table
 from zeikan.periods import add_months, format_period
 
 REPORT_KEY = "release-report"
@@ -327,42 +328,55 @@ def save_figure(fig: Figure, target: Path) -> Path:
 
 
 def months_table(months: pd.DataFrame) -> list[str]:
-    lines = [
-        "| month | exports (¥ bn) | imports (¥ bn) | balance (¥ bn) | position "
-        "| exports y/y % | imports y/y % |",
-        "|---|---:|---:|---:|---|---:|---:|",
-    ]
-    for m in months.itertuples(index=False):
-        lines.append(
-            f"| {format_period(m.period)} | {billions(m.exports_jpy)} | {billions(m.imports_jpy)} "
-            f"| {billions(m.balance_jpy)} | {m.position} | {percent(m.exports_yoy_pct)} "
-            f"| {percent(m.imports_yoy_pct)} |"
-        )
-    return lines
+    columns = ("month", "exports (¥ bn)", "imports (¥ bn)", "balance (¥ bn)", "position")
+    columns += ("exports y/y %", "imports y/y %")
+    return markdown_table(
+        columns,
+        (
+            (
+                format_period(m.period),
+                billions(m.exports_jpy),
+                billions(m.imports_jpy),
+                billions(m.balance_jpy),
+                m.position,
+                percent(m.exports_yoy_pct),
+                percent(m.imports_yoy_pct),
+            )
+            for m in months.itertuples(index=False)
+        ),
+        right=set(columns) - {"month", "position"},
+    )
 
 
 def revisions_table(revisions: pd.DataFrame) -> list[str]:
     if revisions.empty:
         return ["No revisions in these months."]
-    lines = [
-        "| month | measure | first print (¥ bn) | first vintage | latest (¥ bn) | latest vintage "
-        "| revision (¥ bn) |",
-        "|---|---|---:|---|---:|---|---:|",
-    ]
-    for r in revisions.itertuples(index=False):
-        lines.append(
-            f"| {format_period(as_date(r.period))} | {MEASURE_NAMES.get(r.measure, r.measure)} "
-            f"| {billions(r.first_value_jpy)} | {as_date(r.first_vintage)} | {billions(r.latest_value_jpy)} "
-            f"| {as_date(r.latest_vintage)} | {signed_billions(r.revision_jpy)} |"
-        )
-    return lines
+    columns = ("month", "measure", "first print (¥ bn)", "first vintage", "latest (¥ bn)")
+    columns += ("latest vintage", "revision (¥ bn)")
+    return markdown_table(
+        columns,
+        (
+            (
+                format_period(as_date(r.period)),
+                MEASURE_NAMES.get(r.measure, r.measure),
+                billions(r.first_value_jpy),
+                as_date(r.first_vintage),
+                billions(r.latest_value_jpy),
+                as_date(r.latest_vintage),
+                signed_billions(r.revision_jpy),
+            )
+            for r in revisions.itertuples(index=False)
+        ),
+        right={"first print (¥ bn)", "latest (¥ bn)", "revision (¥ bn)"},
+    )
 
 
 def headlines_table(headlines: pd.DataFrame) -> list[str]:
     """First print to latest: what was said about the month at each vintage."""
-    rows = ["| vintage | stage | headline |", "|---|---|---|"]
-    rows += [f"| {as_date(r.vintage)} | {r.stage} | {r.headline} |" for r in headlines.itertuples()]
-    return rows
+    return markdown_table(
+        ("vintage", "stage", "headline"),
+        ((as_date(r.vintage), r.stage, r.headline) for r in headlines.itertuples()),
+    )
 
 
 def render_report(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from benchmarks.machine import cpu_model
+from zeikan.markdown import markdown_table
 
 # A record whose outcome starts with this is a check that did not hold (written before the test fails).
 FAILED = "FAILED"
@@ -103,9 +104,7 @@ def render(figures: Figures, when: datetime | None = None) -> list[str]:
     lines = [
         f"zeikan reliability report, {when:%Y-%m-%d %H:%M} UTC, {machine()}",
         "",
-        "| figure | value | what |",
-        "|---|---:|---|",
-        *(f"| {name} | {value} | {what} |" for name, value, what in rows),
+        *markdown_table(("figure", "value", "what"), rows, right={"value"}),
     ]
     if figures.failures:
         lines += ["", "FAILED:", *(f"  - {failure}" for failure in figures.failures)]
