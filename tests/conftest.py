@@ -12,12 +12,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import HTTPServer, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -65,32 +68,60 @@ class LoopbackServer:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str, every_s: float = 0.2) -> None:
+    """Poll `condition` every `every_s` until it holds; fail naming `what` once `timeout_s` has passed."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every_s)
+    raise AssertionError(f"not within {timeout_s} s: {what}")
+
+
+S = TypeVar("S", bound=HTTPServer)
+
+
+@contextmanager
+def background_servers(poll_interval_s: float = 0.5) -> Iterator[Callable[[S], S]]:
+    """`start(server)` serves `server` from a daemon thread; every server started stops on leaving."""
+    started: list[HTTPServer] = []
+
+    def start(server: S) -> S:
+        thread = threading.Thread(target=server.serve_forever, args=(poll_interval_s,), daemon=True)
+        thread.start()
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.shutdown()
+            server.server_close()
+
+
 @pytest.fixture(scope="session")
 def http_server() -> Iterator[Callable[[Path], LoopbackServer]]:
     """`serve(folder)` starts a loopback HTTP server for `folder` and returns it; all stop at teardown."""
-    servers: list[ThreadingHTTPServer] = []
+    with background_servers() as start:
+        yield partial(serve_folder, start)
 
-    def serve(folder: Path) -> LoopbackServer:
-        record = LoopbackServer(folder)
 
-        class Handler(SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:
-                record.requests.append((self.path, dict(self.headers.items())))
-                super().do_GET()
+def serve_folder(start: Callable[[HTTPServer], HTTPServer], folder: Path) -> LoopbackServer:
+    """A loopback HTTP server for `folder`, started by `start`, recording each request."""
+    record = LoopbackServer(folder)
 
-            def log_message(self, *args: object) -> None:
-                pass
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            record.requests.append((self.path, dict(self.headers.items())))
+            super().do_GET()
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        record.url = f"http://127.0.0.1:{server.server_address[1]}/"
-        return record
+        def log_message(self, *args: object) -> None:
+            pass
 
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    server = start(ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(folder))))
+    record.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    return record
 
 
 def raw_file(name: str, content: bytes) -> RawFile:

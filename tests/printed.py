@@ -1,4 +1,4 @@
-"""Independent readings of the cells of MOF's press-release XML, as printed, for tests.
+"""Independent readings of MOF's press-release XML, as printed, for tests: its pages, items and cells.
 
 Plain string handling, sharing no code with `tasks.parse_press`, so agreement between the two is evidence.
 """
@@ -6,7 +6,10 @@ Plain string handling, sharing no code with `tasks.parse_press`, so agreement be
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
+RELEASES = ("2026044e.xml", "2026045e.xml", "2026054e.xml")
+PAGE_OF_DIRECTION = {"export": "pg3", "import": "pg4"}
 MILLION = 1_000_000
 DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -44,3 +47,19 @@ def printed_rate(text: str | None) -> float | None:
         return None
     assert DECIMAL.fullmatch(cell), cell
     return float(cell)
+
+
+def root_of(content: bytes) -> ET.Element:
+    return ET.fromstring(content)  # noqa: S314 - MOF's files from the project's test data, read as a check
+
+
+def item_span(text: str, page: str, name: str) -> re.Match[str]:
+    """The `<shuyochiikikunihininfo>` element of item `name` on world page `page`."""
+    start = text.index(f'<shuyochiikikunihin name="{page}">')
+    end = text.index("</shuyochiikikunihin>", start)
+    item = re.compile(
+        rf"<shuyochiikikunihininfo><shuyoshohin>\s*{re.escape(name)}</shuyoshohin>.*?</shuyochiikikunihininfo>"
+    )
+    found = item.search(text, start, end)
+    assert found is not None, f"{name} not on {page}"
+    return found

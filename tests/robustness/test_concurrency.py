@@ -15,14 +15,14 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.conftest import wait_until
 from tests.robustness.conftest import ForkServer
 from tests.robustness.record import record
 from tests.robustness.state import RunFolder, Snapshot, rows_lost_and_duplicated, snapshot
@@ -82,15 +82,6 @@ def environment(**changes: str | None) -> dict[str, str]:
         else:
             env[name] = value
     return env
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout_s} s: {what}")
 
 
 class Holder:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import background_servers, run_cli
 from tests.robustness.record import record
 from zeikan.release import EXPORTS_FILE, IMPORTS_FILE, WORLD_FILE
 from zeikan.warehouse import DuckDBFileWarehouse
@@ -156,18 +156,8 @@ class FaultyHandler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def fault_server(mof_data: Path) -> Iterator[Callable[[dict[str, Fault]], FaultServer]]:
     """`fault_server(script)` serves the real files with `script`'s faults; all stop at teardown."""
-    servers: list[FaultServer] = []
-
-    def serve(script: dict[str, Fault]) -> FaultServer:
-        server = FaultServer(mof_data.resolve(), script)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        servers.append(server)
-        return server
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with background_servers(poll_interval_s=0.05) as start:
+        yield lambda script: start(FaultServer(mof_data.resolve(), script))
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,12 @@ from schemas.press import PressTotals
 from tasks.parse_press import parse_press
 from tasks.validate_press import check_press
 from tests.conftest import raw_file
+from tests.printed import PAGE_OF_DIRECTION, RELEASES, item_span, root_of
 from zeikan.errors import Problem, ValidationFailed
 from zeikan.release import PressRelease
 
 pytestmark = pytest.mark.real_data
 
-RELEASES = ("2026044e.xml", "2026045e.xml", "2026054e.xml")
-PAGE_OF_DIRECTION = {"export": "pg3", "import": "pg4"}
 MILLION = 1_000_000
 TOLERANCE_MN_YEN = 9  # the brief: the nine groups may miss the Grand Total by at most 9 million yen
 BALANCE_RULE = "the balance must equal exports minus imports"
@@ -36,10 +35,6 @@ ONCE_RULE = "appear once"
 
 
 # --- reading and editing the real XML ---------------------------------------------------------------
-
-
-def root_of(content: bytes) -> ET.Element:
-    return ET.fromstring(content)  # noqa: S314 - MOF's files from the project's test data, read as a check
 
 
 def million_yen(text: str | None) -> int:
@@ -86,17 +81,6 @@ def groups_gap(content: bytes, page: str) -> int:
     assert len(level["0"]) == 1
     assert len(level["1"]) == 9
     return level["0"][0] - sum(level["1"])
-
-
-def item_span(text: str, page: str, name: str) -> re.Match[str]:
-    start = text.index(f'<shuyochiikikunihin name="{page}">')
-    end = text.index("</shuyochiikikunihin>", start)
-    item = re.compile(
-        rf"<shuyochiikikunihininfo><shuyoshohin>\s*{re.escape(name)}</shuyoshohin>.*?</shuyochiikikunihininfo>"
-    )
-    found = item.search(text, start, end)
-    assert found is not None, f"{name} not on {page}"
-    return found
 
 
 def set_item_value(content: bytes, page: str, name: str, million: int) -> bytes:

@@ -24,6 +24,7 @@ from prefect import flow
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from tasks.extract import archive, download, fetch_file, file_url
+from tests.conftest import background_servers
 from zeikan.errors import SourceFormatError, SourceUnavailable, TransientSourceError
 from zeikan.release import WORLD_FILE, RawFile
 from zeikan.settings import BROWSER_USER_AGENT, MOF_DFILES_URL, Settings
@@ -204,18 +205,8 @@ class TruncatedHandler(Scripted):
 @pytest.fixture
 def fault_server() -> Iterator[Callable[..., FaultServer]]:
     """`fault_server(Handler, **script)` starts a scripted loopback server; all stop at teardown."""
-    servers: list[FaultServer] = []
-
-    def serve(handler: type[Scripted], **script: object) -> FaultServer:
-        server = FaultServer(handler, **script)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        servers.append(server)
-        return server
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with background_servers(poll_interval_s=0.02) as start:
+        yield lambda handler, **script: start(FaultServer(handler, **script))
 
 
 @pytest.fixture(scope="module")

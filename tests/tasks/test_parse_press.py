@@ -21,14 +21,20 @@ from defusedxml.common import DefusedXmlException
 
 from tasks.parse_press import parse_press
 from tests.conftest import REPO, raw_file
-from tests.printed import printed_amount, printed_count, printed_rate
+from tests.printed import (
+    PAGE_OF_DIRECTION,
+    RELEASES,
+    item_span,
+    printed_amount,
+    printed_count,
+    printed_rate,
+    root_of,
+)
 from zeikan.errors import Problem, SourceFormatError
 from zeikan.release import PressRelease
 
 pytestmark = pytest.mark.real_data
 
-RELEASES = ("2026044e.xml", "2026045e.xml", "2026054e.xml")
-PAGE_OF_DIRECTION = {"export": "pg3", "import": "pg4"}
 MILLION = 1_000_000
 # CONTRACT §1: the digit before `e.xml` says which release of the month it is.
 STAGE_OF_DIGIT = {"1": "first_ten_days", "2": "first_twenty_days", "4": "preliminary", "5": "detailed"}
@@ -46,10 +52,6 @@ def csv_amount(cell: str) -> int:
 
 def csv_rate(cell: str) -> float | None:
     return None if cell == "-" else float(cell)
-
-
-def root_of(content: bytes) -> ET.Element:
-    return ET.fromstring(content)  # noqa: S314 - MOF's files from the project's test data, read as a check
 
 
 def world_page(root: ET.Element, page: str) -> ET.Element:
@@ -113,18 +115,6 @@ def replace_once(content: bytes, old: str, new: str) -> bytes:
     """`content` with the single occurrence of `old` replaced; fails when `old` is absent or repeated."""
     assert content.count(old.encode()) == 1, f"{old!r} occurs {content.count(old.encode())} times"
     return content.replace(old.encode(), new.encode())
-
-
-def item_span(text: str, page: str, name: str) -> re.Match[str]:
-    """The `<shuyochiikikunihininfo>` element of item `name` on world page `page`."""
-    start = text.index(f'<shuyochiikikunihin name="{page}">')
-    end = text.index("</shuyochiikikunihin>", start)
-    item = re.compile(
-        rf"<shuyochiikikunihininfo><shuyoshohin>\s*{re.escape(name)}</shuyoshohin>.*?</shuyochiikikunihininfo>"
-    )
-    found = item.search(text, start, end)
-    assert found is not None, f"{name} not on {page}"
-    return found
 
 
 def edit_item(content: bytes, page: str, name: str, tag: str, new: str) -> bytes:

@@ -7,12 +7,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.conftest import wait_until
 from zeikan.serve import free_port
 
 pytestmark = pytest.mark.real_data
@@ -31,15 +31,6 @@ def start_serve(args: list[str], tmp_path: Path, env: dict[str, str] | None = No
         text=True,
         start_new_session=True,
     )
-
-
-def wait_for(predicate, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"{what} within {timeout_s} s")
 
 
 def deployment_names(api: str, auth: tuple[str, str] | None = None) -> set[str]:
@@ -63,7 +54,7 @@ def test_serve_brings_up_server_worker_and_deployments_and_stops_on_ctrl_c(tmp_p
         ["--port", str(port), "--source", str(mof_data), "--warehouse", str(tmp_path / "w.duckdb")], tmp_path
     )
     try:
-        wait_for(
+        wait_until(
             lambda: deployment_names(api) >= {"monthly-release", "backfill", "release"},
             120,
             "the three deployments are registered",
@@ -74,12 +65,12 @@ def test_serve_brings_up_server_worker_and_deployments_and_stops_on_ctrl_c(tmp_p
         def workers() -> list:
             return requests.post(f"{api}/work_pools/zeikan-process/workers/filter", json={}, timeout=5).json()
 
-        wait_for(lambda: len(workers()) == 1, 60, "a process worker polls the pool")
+        wait_until(lambda: len(workers()) == 1, 60, "a process worker polls the pool")
     finally:
         output = stop(process)
     assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}" in output
-    wait_for(lambda: not deployment_names(api), 30, "the server stopped with the command")
+    wait_until(lambda: not deployment_names(api), 30, "the server stopped with the command")
 
 
 def test_serve_refuses_to_expose_the_server_without_auth(tmp_path):
@@ -112,7 +103,7 @@ def test_with_auth_an_unauthenticated_request_is_refused(tmp_path, mof_data):
         env={"PREFECT_SERVER_API_AUTH_STRING": ":".join(credentials)},
     )
     try:
-        wait_for(
+        wait_until(
             lambda: "backfill" in deployment_names(api, credentials), 120, "the deployments are registered"
         )
         refused = requests.post(f"{api}/deployments/filter", json={}, timeout=5)
