@@ -218,16 +218,7 @@ def column_added(real: Files) -> Case:
         elif line:
             text += extra.get(first, ",,")
         lines.append(text.encode("cp932"))
-    changed = CRLF.join(lines)
-    column = changed.split(CRLF)[code_line(changed) - 1].decode("cp932").split(",").index("'70399'") + 1
-    return Case(
-        {IMPORTS_FILE: changed},
-        SourceFormatError,
-        IMPORTS_FILE,
-        "unknown import principal-commodity code",
-        f"概況品コード (line {code_line(changed)})",
-        str(column),
-    )
+    return unknown_import_code(CRLF.join(lines))
 
 
 def column_removed(real: Files) -> Case:
@@ -254,7 +245,11 @@ def commodity_code_renamed(real: Files) -> Case:
     """d61ma's semiconductors code '70311' printed as '70399'."""
     content = real[IMPORTS_FILE]
     assert content.count(b",'70311',") == 1
-    changed = content.replace(b",'70311',", b",'70399',")
+    return unknown_import_code(content.replace(b",'70311',", b",'70399',"))
+
+
+def unknown_import_code(changed: bytes) -> Case:
+    """d61ma printing the code '70399', which MOF never used: refused, naming the code's column."""
     column = lines_of(changed)[code_line(changed) - 1].split(b",").index(b"'70399'") + 1
     return Case(
         {IMPORTS_FILE: changed},
